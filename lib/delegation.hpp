@@ -1,0 +1,42 @@
+// cgfs: handing a cgroup to a user. The directory and exactly the kernel's delegation files are
+// chowned (cgroup-v2.rst "Delegation Containment" and /sys/kernel/cgroup/delegate; v1: tasks and
+// cgroup.procs, cgroup-v1/cgroups.rst §2.1); every other file stays root's, so limits on
+// user/<name> bind all of the user's sessions.
+#pragma once
+
+#include "hierarchy.hpp"
+#include "result.hpp"
+
+#include <string>
+#include <string_view>
+#include <sys/types.h>
+#include <vector>
+
+namespace cgfs {
+
+/// The kernel's list of files to delegate on cgroup2.
+inline constexpr const char* kKernelDelegateList = "/sys/kernel/cgroup/delegate";
+
+/// The files (besides the directory) that delegation chowns. v1: "tasks", "cgroup.procs".
+/// cgroup2: the names in `kernel_list` (text of /sys/kernel/cgroup/delegate, one per line; names
+/// that are not single "prefix.suffix" components are ignored), or, when that yields none,
+/// "cgroup.procs", "cgroup.threads", "cgroup.subtree_control".
+[[nodiscard]] std::vector<std::string> delegated_files(CgroupVersion version, std::string_view kernel_list);
+
+/// One owner change, so it can be undone.
+struct OwnerChange {
+    std::string file; ///< "" for the directory itself
+    uid_t old_uid = 0;
+    gid_t old_gid = 0;
+};
+
+/// Chowns the directory `dir_fd` and each of `files` in it (AT_SYMLINK_NOFOLLOW) to uid:gid.
+/// Files that do not exist are skipped (memory.* exist only where memory is enabled). Appends
+/// each change made to `changes` (also on error, for rollback). Errors: errno and the file.
+Result<void> delegate_cgroup(int dir_fd, const std::vector<std::string>& files, uid_t uid, gid_t gid,
+                             std::vector<OwnerChange>& changes);
+
+/// Undoes `changes` on `dir_fd` (best effort; nothing to report on failure).
+void undo_owner_changes(int dir_fd, const std::vector<OwnerChange>& changes);
+
+} // namespace cgfs

@@ -1,0 +1,226 @@
+// cgfs: fd-relative file-system primitives (see fs.hpp).
+#include "fs.hpp"
+
+#include <cerrno>
+#include <dirent.h>
+#include <memory>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+namespace cgfs::fs {
+
+namespace {
+
+std::string describe(std::string_view verb, std::string_view name)
+{
+    std::string text(verb);
+    text += ' ';
+    text += name.empty() ? std::string_view(".") : name;
+    return text;
+}
+
+bool is_single_component(std::string_view name)
+{
+    return !name.empty() && name.find('/') == std::string_view::npos && name != "." && name != "..";
+}
+
+} // namespace
+
+Result<UniqueFd> open_root(const std::string& path)
+{
+    const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return make_error(errno, describe("open", path));
+    return UniqueFd(fd);
+}
+
+Result<UniqueFd> open_dir_at(int dirfd, std::string_view name)
+{
+    if (!is_single_component(name))
+        return make_error(EINVAL, describe("open", name));
+    const std::string copy(name);
+    const int fd = ::openat(dirfd, copy.c_str(), kOpenDir);
+    if (fd < 0)
+        return make_error(errno, describe("open", name));
+    return UniqueFd(fd);
+}
+
+Result<UniqueFd> open_path_at(int dirfd, std::string_view rel)
+{
+    int fd = ::openat(dirfd, ".", kOpenDir);
+    if (fd < 0)
+        return make_error(errno, "open .");
+    UniqueFd current(fd);
+    std::size_t pos = 0;
+    while (pos < rel.size()) {
+        const std::size_t slash = rel.find('/', pos);
+        const std::size_t end = slash == std::string_view::npos ? rel.size() : slash;
+        const std::string_view part = rel.substr(pos, end - pos);
+        pos = end + 1;
+        if (part.empty())
+            continue; // "a//b" and a leading or trailing '/'
+        if (part == "." || part == "..")
+            return make_error(EINVAL, describe("open", rel));
+        auto next = open_dir_at(current.get(), part);
+        if (!next.ok())
+            return next.error();
+        current = std::move(next).value();
+    }
+    return current;
+}
+
+Result<bool> make_dir_at(int dirfd, std::string_view name, mode_t mode)
+{
+    if (!is_single_component(name))
+        return make_error(EINVAL, describe("mkdir", name));
+    const std::string copy(name);
+    if (::mkdirat(dirfd, copy.c_str(), mode) == 0)
+        return true;
+    if (errno == EEXIST)
+        return false;
+    return make_error(errno, describe("mkdir", name));
+}
+
+Result<void> remove_dir_at(int dirfd, std::string_view name)
+{
+    if (!is_single_component(name))
+        return make_error(EINVAL, describe("rmdir", name));
+    const std::string copy(name);
+    if (::unlinkat(dirfd, copy.c_str(), AT_REMOVEDIR) != 0)
+        return make_error(errno, describe("rmdir", name));
+    return {};
+}
+
+namespace {
+
+Result<std::string> read_fd(int fd, std::size_t cap, std::string_view what)
+{
+    std::string data;
+    char buffer[4096];
+    for (;;) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return make_error(errno, describe("read", what));
+        }
+        if (n == 0)
+            break;
+        if (data.size() + static_cast<std::size_t>(n) > cap)
+            return make_error(EFBIG, describe("read", what));
+        data.append(buffer, static_cast<std::size_t>(n));
+    }
+    return data;
+}
+
+} // namespace
+
+Result<std::string> read_at(int dirfd, std::string_view name, std::size_t cap)
+{
+    if (!is_single_component(name))
+        return make_error(EINVAL, describe("read", name));
+    const std::string copy(name);
+    UniqueFd fd(::openat(dirfd, copy.c_str(), kReadFile));
+    if (!fd.valid())
+        return make_error(errno, describe("read", name));
+    return read_fd(fd.get(), cap, name);
+}
+
+Result<std::string> read_path(const std::string& path, std::size_t cap)
+{
+    UniqueFd fd(::open(path.c_str(), kReadFile));
+    if (!fd.valid())
+        return make_error(errno, describe("read", path));
+    return read_fd(fd.get(), cap, path);
+}
+
+Result<void> write_at(int dirfd, std::string_view name, std::string_view data)
+{
+    if (!is_single_component(name))
+        return make_error(EINVAL, describe("write", name));
+    const std::string copy(name);
+    UniqueFd fd(::openat(dirfd, copy.c_str(), kWriteFile));
+    if (!fd.valid())
+        return make_error(errno, describe("write", name));
+    ssize_t n;
+    do {
+        n = ::write(fd.get(), data.data(), data.size());
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return make_error(errno, describe("write", name));
+    if (static_cast<std::size_t>(n) != data.size())
+        return make_error(EIO, describe("short write", name));
+    return {};
+}
+
+Result<void> chown_at(int dirfd, std::string_view name, uid_t uid, gid_t gid)
+{
+    if (name.empty()) {
+        if (::fchownat(dirfd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0)
+            return make_error(errno, "chown .");
+        return {};
+    }
+    if (!is_single_component(name))
+        return make_error(EINVAL, describe("chown", name));
+    const std::string copy(name);
+    if (::fchownat(dirfd, copy.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0)
+        return make_error(errno, describe("chown", name));
+    return {};
+}
+
+Result<void> chmod_fd(int fd, mode_t mode)
+{
+    if (::fchmod(fd, mode) != 0)
+        return make_error(errno, "chmod");
+    return {};
+}
+
+Result<struct stat> stat_fd(int fd)
+{
+    struct stat st {};
+    if (::fstat(fd, &st) != 0)
+        return make_error(errno, "stat");
+    return st;
+}
+
+Result<std::vector<std::string>> list_subdirs(int dirfd)
+{
+    // fdopendir takes ownership of a fresh fd, so the caller's fd keeps its offset.
+    const int fd = ::openat(dirfd, ".", kOpenDir);
+    if (fd < 0)
+        return make_error(errno, "list");
+    std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(fd), ::closedir);
+    if (!dir) {
+        const int saved = errno;
+        ::close(fd);
+        return make_error(saved, "list");
+    }
+    std::vector<std::string> names;
+    for (;;) {
+        errno = 0;
+        const dirent* entry = ::readdir(dir.get());
+        if (entry == nullptr)
+            break;
+        if (entry->d_type != DT_DIR)
+            continue;
+        const std::string_view name(entry->d_name);
+        if (name == "." || name == "..")
+            continue;
+        names.emplace_back(name);
+    }
+    if (errno != 0)
+        return make_error(errno, "list");
+    return names;
+}
+
+Result<void> check_magic(int fd, unsigned long magic)
+{
+    struct statfs sfs {};
+    if (::fstatfs(fd, &sfs) != 0)
+        return make_error(errno, "statfs");
+    if (static_cast<unsigned long>(sfs.f_type) != magic)
+        return make_error(ENOTSUP, "statfs: not a cgroup file system");
+    return {};
+}
+
+} // namespace cgfs::fs

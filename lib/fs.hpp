@@ -1,0 +1,83 @@
+// cgfs: fd-relative file-system primitives for cgroup trees.
+// Below a hierarchy root every operation goes through a directory fd with no-follow flags
+// (SPEC §6), kernel files are never created or truncated, and every fd is O_CLOEXEC so nothing
+// leaks into the user's shell.
+#pragma once
+
+#include "result.hpp"
+#include "unique_fd.hpp"
+
+#include <cstddef>
+#include <fcntl.h>
+#include <string>
+#include <string_view>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <vector>
+
+namespace cgfs::fs {
+
+/// Opening a directory below a root: never through a symlink, never anything but a directory.
+inline constexpr int kOpenDir = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+/// Reading a kernel file.
+inline constexpr int kReadFile = O_RDONLY | O_NOFOLLOW | O_CLOEXEC;
+/// Writing a kernel file: no O_CREAT, no O_TRUNC (kernfs files exist or the write is wrong).
+inline constexpr int kWriteFile = O_WRONLY | O_NOFOLLOW | O_CLOEXEC;
+/// The largest kernel file we read (st_size of kernfs files is meaningless, so we read to EOF).
+inline constexpr std::size_t kMaxReadBytes = 4U << 20;
+
+/// Opens the absolute directory `path` (a mount point from mountinfo) with O_DIRECTORY|O_CLOEXEC,
+/// the last component not followed if it is a symlink.
+/// Errors: errno of openat(2), context "open <path>".
+Result<UniqueFd> open_root(const std::string& path);
+
+/// Opens the single path component `name` (no '/') below `dirfd` with kOpenDir.
+/// Errors: errno of openat(2) (ELOOP/ENOTDIR for a symlink or non-directory), context "open <name>".
+Result<UniqueFd> open_dir_at(int dirfd, std::string_view name);
+
+/// Opens the relative path `rel` ("a/b/c"; "" or "/" means `dirfd` itself, duplicated) below
+/// `dirfd` one component at a time, each with kOpenDir, so no component can be a symlink.
+/// "." and ".." components are refused with EINVAL.
+Result<UniqueFd> open_path_at(int dirfd, std::string_view rel);
+
+/// mkdirat(dirfd, name, mode). Returns true when this call created it, false when it existed
+/// (EEXIST). The caller fixes the mode on the opened fd (the umask applies to mkdirat).
+/// Errors: any other errno, context "mkdir <name>".
+Result<bool> make_dir_at(int dirfd, std::string_view name, mode_t mode);
+
+/// Removes the empty directory `name` below `dirfd` (unlinkat AT_REMOVEDIR). A cgroup with
+/// tasks or children gives EBUSY/ENOTEMPTY. Errors: errno, context "rmdir <name>".
+Result<void> remove_dir_at(int dirfd, std::string_view name);
+
+/// Reads the whole file `name` below `dirfd` (to EOF, at most `cap` bytes, else EFBIG).
+/// Errors: errno of open/read, context "read <name>".
+Result<std::string> read_at(int dirfd, std::string_view name, std::size_t cap = kMaxReadBytes);
+
+/// Reads the whole file at the absolute `path` (procfs, sysfs), as read_at.
+Result<std::string> read_path(const std::string& path, std::size_t cap = kMaxReadBytes);
+
+/// Writes `data` to the existing file `name` below `dirfd` in one write(2) (kernfs files take one
+/// value per write); a short write is EIO. Errors: errno, context "write <name>".
+Result<void> write_at(int dirfd, std::string_view name, std::string_view data);
+
+/// fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW); an empty `name` chowns `dirfd` itself
+/// (AT_EMPTY_PATH). Errors: errno, context "chown <name>".
+Result<void> chown_at(int dirfd, std::string_view name, uid_t uid, gid_t gid);
+
+/// fchmod(fd, mode). Errors: errno, context "chmod".
+Result<void> chmod_fd(int fd, mode_t mode);
+
+/// fstat(fd). Errors: errno, context "stat".
+Result<struct stat> stat_fd(int fd);
+
+/// Names of the subdirectories (d_type DT_DIR, "." and ".." left out) of `dirfd`, in directory
+/// order. The fd's own offset is not used (the directory is re-opened through "." first).
+/// Errors: errno, context "list".
+Result<std::vector<std::string>> list_subdirs(int dirfd);
+
+/// Checks with fstatfs(2) that `fd` lives on a file system with magic `magic`
+/// (CGROUP_SUPER_MAGIC / CGROUP2_SUPER_MAGIC from <linux/magic.h>).
+/// Errors: errno of fstatfs, or ENOTSUP when the magic differs; context "statfs".
+Result<void> check_magic(int fd, unsigned long magic);
+
+} // namespace cgfs::fs

@@ -1,0 +1,291 @@
+// cgfs: hierarchy discovery (see hierarchy.hpp).
+#include "hierarchy.hpp"
+
+#include "fs.hpp"
+
+#include <algorithm>
+#include <linux/magic.h>
+
+namespace cgfs {
+
+namespace {
+
+constexpr std::string_view kNamePrefix = "name=";
+constexpr std::string_view kInitScope = "/init.scope";
+
+/// v1 super options that are not controllers (cgroup-v1 docs, "mount options"; kernel
+/// cgroup1_parse_param): everything else in the super options is a controller name.
+bool is_v1_mount_flag(std::string_view option)
+{
+    static constexpr std::string_view kFlags[] = {"rw", "ro", "none", "noprefix", "xattr",
+                                                  "clone_children", "cpuset_v2_mode", "favordynmods"};
+    if (std::find(std::begin(kFlags), std::end(kFlags), option) != std::end(kFlags))
+        return true;
+    return option.find('=') != std::string_view::npos; // name=, release_agent=, …
+}
+
+struct MountKey {
+    CgroupVersion version;
+    std::vector<std::string> controllers; // sorted
+    std::string name;
+};
+
+MountKey key_of(const MountEntry& m)
+{
+    MountKey key{m.fstype == "cgroup2" ? CgroupVersion::v2 : CgroupVersion::v1, {}, {}};
+    if (key.version == CgroupVersion::v1) {
+        for (const auto& option : m.super_options) {
+            if (option.substr(0, kNamePrefix.size()) == kNamePrefix)
+                key.name = option.substr(kNamePrefix.size());
+            else if (!is_v1_mount_flag(option))
+                key.controllers.push_back(option);
+        }
+        std::sort(key.controllers.begin(), key.controllers.end());
+    }
+    return key;
+}
+
+bool same_hierarchy(const MountKey& key, const CgroupLine& line)
+{
+    if (key.version == CgroupVersion::v2)
+        return line.is_unified();
+    if (line.is_unified() || key.name != line.name)
+        return false;
+    std::vector<std::string> controllers = line.controllers;
+    std::sort(controllers.begin(), controllers.end());
+    return controllers == key.controllers;
+}
+
+const CgroupLine* find_line(const CgroupTable* table, const MountKey& key)
+{
+    if (table == nullptr)
+        return nullptr;
+    for (const auto& line : table->lines)
+        if (same_hierarchy(key, line))
+            return &line;
+    return nullptr;
+}
+
+} // namespace
+
+std::optional<std::string> cgroup_relative(std::string_view path, std::string_view root)
+{
+    if (path.empty() || path[0] != '/')
+        return std::nullopt;
+    // A path that climbs above the namespace root is never below a mount.
+    if (path == "/.." || path.substr(0, 4) == "/../")
+        return std::nullopt;
+    if (root == "/")
+        return std::string(path.substr(1));
+    if (path.substr(0, root.size()) != root)
+        return std::nullopt;
+    if (path.size() == root.size())
+        return std::string();
+    if (path[root.size()] != '/')
+        return std::nullopt;
+    return std::string(path.substr(root.size() + 1));
+}
+
+namespace {
+
+Layout layout_of(const std::vector<Hierarchy>& hierarchies)
+{
+    bool have_v1 = false;
+    bool have_v2 = false;
+    for (const auto& h : hierarchies)
+        (h.version == CgroupVersion::v2 ? have_v2 : have_v1) = true;
+    if (have_v1)
+        return have_v2 ? Layout::hybrid : Layout::legacy;
+    return have_v2 ? Layout::unified : Layout::none;
+}
+
+} // namespace
+
+std::string_view layout_name(Layout layout)
+{
+    switch (layout) {
+    case Layout::legacy:
+        return "legacy";
+    case Layout::hybrid:
+        return "hybrid";
+    case Layout::unified:
+        return "unified";
+    case Layout::none:
+        break;
+    }
+    return "none";
+}
+
+std::string Hierarchy::label() const
+{
+    if (version == CgroupVersion::v2)
+        return "unified";
+    std::string text;
+    for (const auto& controller : controllers) {
+        if (!text.empty())
+            text += ',';
+        text += controller;
+    }
+    if (!name.empty()) {
+        if (!text.empty())
+            text += ',';
+        text += "name=";
+        text += name;
+    }
+    return text;
+}
+
+bool Hierarchy::has_controller(std::string_view controller) const
+{
+    return std::find(controllers.begin(), controllers.end(), controller) != controllers.end();
+}
+
+std::string join_cgroup(std::string_view parent, std::string_view child)
+{
+    std::string out(parent);
+    while (!out.empty() && out.back() == '/')
+        out.pop_back();
+    while (!child.empty() && child.front() == '/')
+        child.remove_prefix(1);
+    out += '/';
+    out += child;
+    if (out.size() > 1 && out.back() == '/')
+        out.pop_back();
+    return out;
+}
+
+std::optional<std::string> path_below_mount(const Hierarchy& h, std::string_view cgroup)
+{
+    return cgroup_relative(cgroup, h.mount_root);
+}
+
+std::string base_cgroup(const Hierarchy& h)
+{
+    std::string_view init = h.init_cgroup;
+    if (init.size() >= kInitScope.size() && init.substr(init.size() - kInitScope.size()) == kInitScope)
+        init.remove_suffix(kInitScope.size());
+    std::string base = init.empty() ? std::string("/") : std::string(init);
+    if (h.init_cgroup.empty() || !cgroup_relative(base, h.mount_root))
+        return h.mount_root;
+    return base;
+}
+
+Discovery build_discovery(const MountTable& mounts, const CgroupTable& self, const CgroupTable* init)
+{
+    Discovery out;
+    struct Candidate {
+        MountKey key;
+        std::size_t entry;
+    };
+    std::vector<Candidate> chosen;
+    for (std::size_t i = 0; i < mounts.entries.size(); ++i) {
+        const MountEntry& m = mounts.entries[i];
+        if (m.fstype != "cgroup" && m.fstype != "cgroup2")
+            continue;
+        if (is_covered(mounts.entries, i))
+            continue;
+        MountKey key = key_of(m);
+        if (key.version == CgroupVersion::v1 && key.controllers.empty() && key.name.empty())
+            continue; // not a usable v1 hierarchy
+        const CgroupLine* line = find_line(&self, key);
+        const bool reachable = line != nullptr && cgroup_relative(line->path, m.root).has_value();
+        auto same = std::find_if(chosen.begin(), chosen.end(), [&](const Candidate& c) {
+            return c.key.version == key.version && c.key.controllers == key.controllers && c.key.name == key.name;
+        });
+        if (same == chosen.end()) {
+            chosen.push_back(Candidate{std::move(key), i});
+            continue;
+        }
+        // Several mounts of one hierarchy: keep the one that shows the caller's cgroup, and of
+        // those the one with the shortest root (the widest view).
+        const MountEntry& current = mounts.entries[same->entry];
+        const bool current_reachable = line != nullptr && cgroup_relative(line->path, current.root).has_value();
+        if ((reachable && !current_reachable) ||
+            (reachable == current_reachable && m.root.size() < current.root.size()))
+            same->entry = i;
+    }
+
+    for (auto& candidate : chosen) {
+        const MountEntry& m = mounts.entries[candidate.entry];
+        const CgroupLine* line = find_line(&self, candidate.key);
+        Hierarchy h;
+        h.version = candidate.key.version;
+        h.controllers = candidate.key.controllers;
+        h.name = candidate.key.name;
+        h.mount_point = m.mount_point;
+        h.mount_root = m.root;
+        if (line == nullptr) {
+            debug(out.notes, h.label() + ": mounted at " + m.mount_point +
+                                 " but not in /proc/self/cgroup, skipped");
+            continue;
+        }
+        h.self_cgroup = line->path;
+        if (const CgroupLine* init_line = find_line(init, candidate.key))
+            h.init_cgroup = init_line->path;
+        out.hierarchies.push_back(std::move(h));
+    }
+    out.layout = layout_of(out.hierarchies);
+    if (mounts.skipped > 0)
+        debug(out.notes, "/proc/self/mountinfo: " + std::to_string(mounts.skipped) + " malformed lines ignored");
+    if (self.skipped > 0)
+        debug(out.notes, "/proc/self/cgroup: " + std::to_string(self.skipped) + " malformed lines ignored");
+    return out;
+}
+
+Result<Discovery> discover()
+{
+    auto mountinfo = fs::read_path("/proc/self/mountinfo");
+    if (!mountinfo.ok())
+        return mountinfo.error();
+    auto self = fs::read_path("/proc/self/cgroup");
+    if (!self.ok())
+        return self.error();
+    // /proc/1/cgroup can be hidden (hidepid); BASE then falls back to the mount root.
+    auto init = fs::read_path("/proc/1/cgroup");
+    const CgroupTable self_table = parse_proc_cgroup(self.value());
+    std::optional<CgroupTable> init_table;
+    if (init.ok())
+        init_table = parse_proc_cgroup(init.value());
+    Discovery found = build_discovery(parse_mountinfo(mountinfo.value()), self_table,
+                                      init_table ? &*init_table : nullptr);
+    if (!init.ok())
+        debug(found.notes, init.error().message() + "; BASE is each mount's root");
+
+    std::vector<Hierarchy> usable;
+    for (auto& h : found.hierarchies) {
+        auto root = fs::open_root(h.mount_point);
+        if (!root.ok()) {
+            notice(found.notes, h.label() + ": " + root.error().message() + ", hierarchy skipped");
+            continue;
+        }
+        const unsigned long magic = h.version == CgroupVersion::v2 ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC;
+        if (auto checked = fs::check_magic(root.value().get(), magic); !checked.ok()) {
+            notice(found.notes, h.label() + ": " + h.mount_point + ": " + checked.error().message() +
+                                    ", hierarchy skipped");
+            continue;
+        }
+        h.root = std::move(root).value();
+        if (h.version == CgroupVersion::v2) {
+            // cgroup-v2.rst "Enabling and Disabling": cgroup.controllers lists what can be enabled.
+            auto available = fs::read_at(h.root.get(), "cgroup.controllers");
+            if (available.ok()) {
+                std::string_view text = available.value();
+                while (!text.empty()) {
+                    const std::size_t end = text.find_first_of(" \n");
+                    const std::string_view word = text.substr(0, end);
+                    if (!word.empty())
+                        h.controllers.emplace_back(word);
+                    if (end == std::string_view::npos)
+                        break;
+                    text.remove_prefix(end + 1);
+                }
+            }
+        }
+        usable.push_back(std::move(h));
+    }
+    found.hierarchies = std::move(usable);
+    found.layout = layout_of(found.hierarchies);
+    return found;
+}
+
+} // namespace cgfs

@@ -1,0 +1,165 @@
+// cgfs: /proc/<pid>/mountinfo parser (see mountinfo.hpp).
+#include "mountinfo.hpp"
+
+#include <charconv>
+#include <unordered_map>
+
+namespace cgfs {
+
+namespace {
+
+bool is_octal(char c)
+{
+    return c >= '0' && c <= '7';
+}
+
+/// Splits on single spaces; mountinfo fields never contain raw spaces (they are escaped).
+std::vector<std::string_view> split_fields(std::string_view line)
+{
+    std::vector<std::string_view> fields;
+    std::size_t pos = 0;
+    while (pos <= line.size()) {
+        const std::size_t space = line.find(' ', pos);
+        const std::size_t end = space == std::string_view::npos ? line.size() : space;
+        if (end > pos)
+            fields.push_back(line.substr(pos, end - pos));
+        if (space == std::string_view::npos)
+            break;
+        pos = space + 1;
+    }
+    return fields;
+}
+
+bool parse_u64(std::string_view text, std::uint64_t& out)
+{
+    if (text.empty())
+        return false;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return ec == std::errc() && ptr == text.data() + text.size();
+}
+
+std::vector<std::string> split_options(std::string_view text)
+{
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos <= text.size()) {
+        const std::size_t comma = text.find(',', pos);
+        const std::size_t end = comma == std::string_view::npos ? text.size() : comma;
+        if (end > pos)
+            out.push_back(unescape_mount_field(text.substr(pos, end - pos)));
+        if (comma == std::string_view::npos)
+            break;
+        pos = comma + 1;
+    }
+    return out;
+}
+
+bool parse_line(std::string_view line, MountEntry& entry)
+{
+    const auto fields = split_fields(line);
+    // id parent major:minor root mount-point options [optional…] - fstype source super-options
+    std::size_t separator = 0;
+    for (std::size_t i = 6; i < fields.size(); ++i) {
+        if (fields[i] == "-") {
+            separator = i;
+            break;
+        }
+    }
+    // The source field may be empty on some file systems, so only fstype is required after "-".
+    if (separator == 0 || separator + 1 >= fields.size())
+        return false;
+    if (!parse_u64(fields[0], entry.mount_id) || !parse_u64(fields[1], entry.parent_id))
+        return false;
+    if (fields[3].empty() || fields[3][0] != '/' || fields[4].empty() || fields[4][0] != '/')
+        return false;
+    entry.root = unescape_mount_field(fields[3]);
+    entry.mount_point = unescape_mount_field(fields[4]);
+    entry.fstype = unescape_mount_field(fields[separator + 1]);
+    if (separator + 2 < fields.size())
+        entry.source = unescape_mount_field(fields[separator + 2]);
+    if (separator + 3 < fields.size())
+        entry.super_options = split_options(fields[separator + 3]);
+    return true;
+}
+
+/// `prefix` is `path` or a directory above it ("/sys/fs" for "/sys/fs/cgroup", "/" for all).
+bool path_is_at_or_below(std::string_view path, std::string_view prefix)
+{
+    if (prefix == "/")
+        return true;
+    if (path.substr(0, prefix.size()) != prefix)
+        return false;
+    return path.size() == prefix.size() || path[prefix.size()] == '/';
+}
+
+} // namespace
+
+std::string unescape_mount_field(std::string_view field)
+{
+    std::string out;
+    out.reserve(field.size());
+    for (std::size_t i = 0; i < field.size(); ++i) {
+        if (field[i] == '\\' && i + 3 < field.size() && is_octal(field[i + 1]) &&
+            is_octal(field[i + 2]) && is_octal(field[i + 3])) {
+            const int value = (field[i + 1] - '0') * 64 + (field[i + 2] - '0') * 8 + (field[i + 3] - '0');
+            if (value > 0 && value < 256) {
+                out.push_back(static_cast<char>(value));
+                i += 3;
+                continue;
+            }
+        }
+        out.push_back(field[i]);
+    }
+    return out;
+}
+
+MountTable parse_mountinfo(std::string_view text)
+{
+    MountTable table;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const std::size_t newline = text.find('\n', pos);
+        const std::size_t end = newline == std::string_view::npos ? text.size() : newline;
+        const std::string_view line = text.substr(pos, end - pos);
+        pos = end + 1;
+        if (line.empty())
+            continue;
+        MountEntry entry;
+        if (parse_line(line, entry))
+            table.entries.push_back(std::move(entry));
+        else
+            ++table.skipped;
+    }
+    return table;
+}
+
+bool is_covered(const std::vector<MountEntry>& entries, std::size_t index)
+{
+    const MountEntry& self = entries[index];
+    std::unordered_map<std::uint64_t, std::size_t> by_id;
+    for (std::size_t i = 0; i < entries.size(); ++i)
+        by_id.emplace(entries[i].mount_id, i);
+    // Is `candidate` a (transitive) child mount of `self`? The walk is bounded by the table size
+    // so a malformed parent cycle cannot loop.
+    const auto descends_from_self = [&](std::size_t candidate) {
+        std::size_t current = candidate;
+        for (std::size_t steps = 0; steps <= entries.size(); ++steps) {
+            if (entries[current].parent_id == self.mount_id)
+                return true;
+            const auto parent = by_id.find(entries[current].parent_id);
+            if (parent == by_id.end() || parent->second == current)
+                return false;
+            current = parent->second;
+        }
+        return false;
+    };
+    for (std::size_t i = index + 1; i < entries.size(); ++i) {
+        if (!path_is_at_or_below(self.mount_point, entries[i].mount_point))
+            continue;
+        if (!descends_from_self(i))
+            return true;
+    }
+    return false;
+}
+
+} // namespace cgfs

@@ -1,0 +1,36 @@
+// cgfs: the module's argv (SPEC §1): `-c LIST` (two tokens, any position, repeatable) and `debug`.
+// Pure parsing; the PAM adapter logs what comes back (unknown tokens, the fatal problem).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cgfs {
+
+/// What `-c` asked for. No `-c` at all means `all`.
+struct ControllerList {
+    bool all = false;
+    bool unified = false;                 ///< "unified": the cgroup2 hierarchy
+    std::vector<std::string> controllers; ///< kernel controller names, as written, no duplicates
+    std::vector<std::string> names;       ///< X of each "name=X", no duplicates
+};
+
+struct ModuleOptions {
+    ControllerList list;
+    bool debug = false;
+    std::vector<std::string> unknown; ///< tokens that were ignored (each gets one LOG_ERR line)
+    std::optional<std::string> fatal; ///< a problem that makes the line unusable (PAM_SESSION_ERR)
+};
+
+/// Parses the PAM line's arguments. Several `-c` lists are merged. Fatal: `-c` as the last token,
+/// `all` together with anything else, `name=` without a name, an item that is not a possible
+/// controller or hierarchy name (kernel: controller names are [a-z0-9_], names of v1 named
+/// hierarchies [A-Za-z0-9_.-], both at most 64 bytes). Empty items ("a,,b") are skipped.
+[[nodiscard]] ModuleOptions parse_module_options(const std::vector<std::string_view>& argv);
+
+/// Parses one LIST into `into`; returns the fatal problem, if any (see parse_module_options).
+[[nodiscard]] std::optional<std::string> parse_controller_list(std::string_view text, ControllerList& into);
+
+} // namespace cgfs

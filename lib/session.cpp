@@ -1,0 +1,686 @@
+// cgfs: session open/close (see session.hpp).
+#include "session.hpp"
+
+#include "cpuset.hpp"
+#include "delegation.hpp"
+#include "fs.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <set>
+#include <sys/stat.h>
+
+namespace cgfs {
+
+namespace {
+
+constexpr std::string_view kUserDir = "user";
+
+/// Canonical decimal session index ("0", "17"; not "007", "-1", "1a"), else -1.
+long parse_index(std::string_view name)
+{
+    if (name.empty() || name.size() > 7 || (name.size() > 1 && name[0] == '0'))
+        return -1;
+    long value = -1;
+    const auto [ptr, ec] = std::from_chars(name.data(), name.data() + name.size(), value);
+    if (ec != std::errc() || ptr != name.data() + name.size() || value < 0 || value > kMaxSessionIndex)
+        return -1;
+    return value;
+}
+
+/// Canonical decimal uid of "user-<uid>.slice", else nullopt (systemd's user slice naming).
+bool is_user_slice_of(std::string_view component, uid_t uid)
+{
+    constexpr std::string_view prefix = "user-";
+    constexpr std::string_view suffix = ".slice";
+    if (component.size() <= prefix.size() + suffix.size() || component.substr(0, prefix.size()) != prefix ||
+        component.substr(component.size() - suffix.size()) != suffix)
+        return false;
+    const std::string_view digits = component.substr(prefix.size(), component.size() - prefix.size() - suffix.size());
+    if (digits.size() > 1 && digits[0] == '0')
+        return false;
+    unsigned long long value = 0;
+    const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    return ec == std::errc() && ptr == digits.data() + digits.size() && value == uid;
+}
+
+std::vector<std::string_view> components(std::string_view rel)
+{
+    std::vector<std::string_view> parts;
+    while (!rel.empty()) {
+        const std::size_t slash = rel.find('/');
+        const std::string_view part = rel.substr(0, slash);
+        if (!part.empty())
+            parts.push_back(part);
+        if (slash == std::string_view::npos)
+            break;
+        rel.remove_prefix(slash + 1);
+    }
+    return parts;
+}
+
+/// SPEC §4 systemd rule: `origin` is strictly below BASE/user.slice/user-<uid>.slice/, anchored at
+/// BASE (only root can create there) and the uid compared as a number.
+bool in_own_systemd_slice(std::string_view origin, std::string_view base, uid_t uid)
+{
+    const auto rel = cgroup_relative(origin, base);
+    if (!rel)
+        return false;
+    const auto parts = components(*rel);
+    return parts.size() >= 3 && parts[0] == "user.slice" && is_user_slice_of(parts[1], uid);
+}
+
+bool is_vanished(int code)
+{
+    // A cgroup removed under us by a concurrent close or reaper: ENOENT on lookup or mkdir in a
+    // removed parent, ENODEV when writing to a file of a removed cgroup.
+    return code == ENOENT || code == ENODEV;
+}
+
+std::string words_of(std::string_view text, std::set<std::string>& out)
+{
+    while (!text.empty()) {
+        const std::size_t end = text.find_first_of(" \n");
+        const std::string_view word = text.substr(0, end);
+        if (!word.empty())
+            out.emplace(word);
+        if (end == std::string_view::npos)
+            break;
+        text.remove_prefix(end + 1);
+    }
+    return {};
+}
+
+/// Per selected hierarchy state during open.
+struct Work {
+    const Hierarchy* hierarchy = nullptr;
+    std::vector<std::string> enable; // cgroup2 controllers still to enable at lower levels
+    HierarchySession record;
+    std::vector<std::string> files;  // delegated files
+    std::string base_rel;
+    std::string origin_rel;
+
+    UniqueFd base_fd;
+    UniqueFd user_fd;     // BASE/user
+    UniqueFd user_dir_fd; // BASE/user/<name>
+    UniqueFd session_fd;  // <N>
+    UniqueFd leaf_fd;     // <N>/session (cgroup2)
+    bool created_user = false;
+    bool created_user_dir = false;
+    bool created_session = false;
+    bool created_leaf = false;
+    bool attached = false;
+    std::vector<OwnerChange> in_place_changes;
+    UniqueFd in_place_fd;
+
+    [[nodiscard]] std::string where(std::string_view cgroup) const
+    {
+        return hierarchy->label() + ": " + std::string(cgroup);
+    }
+};
+
+class Opener {
+public:
+    Opener(const Discovery& discovery, const OpenParams& params, Notes& notes)
+        : discovery_(discovery), params_(params), notes_(notes)
+    {
+    }
+
+    Result<SessionRecord> run(const Selection& selection);
+
+private:
+    Result<void> plan(Work& w);
+    Result<void> delegate_in_place(Work& w);
+    Result<void> prepare_user_dir(Work& w);
+    Result<UniqueFd> ensure_dir(Work& w, int parent_fd, std::string_view name, std::string_view cgroup,
+                                bool& created);
+    Result<void> init_level(Work& w, int parent_fd, int fd, bool created, std::string_view cgroup);
+    void enable_controllers(Work& w, int fd, std::string_view cgroup);
+    void reap(Work& w, std::set<long>& used);
+    Result<bool> create_session(Work& w, long index);
+    Result<void> attach(Work& w);
+    Result<void> verify(const std::vector<Work>& works);
+    void undo_created(Work& w);
+    void undo(std::vector<Work>& works);
+
+    const Discovery& discovery_;
+    const OpenParams& params_;
+    Notes& notes_;
+    std::string user_rel_; // "user/<name>"
+};
+
+Result<void> Opener::plan(Work& w)
+{
+    const Hierarchy& h = *w.hierarchy;
+    w.record.version = h.version;
+    w.record.label = h.label();
+    w.record.origin = h.self_cgroup;
+    w.record.base = base_cgroup(h);
+    auto origin_rel = path_below_mount(h, h.self_cgroup);
+    if (!origin_rel)
+        return make_error(EXDEV, w.where(h.self_cgroup) + ": the caller's cgroup is outside the mount at " +
+                                     h.mount_point);
+    w.origin_rel = *origin_rel;
+    w.base_rel = path_below_mount(h, w.record.base).value_or(std::string());
+    w.files = delegated_files(h.version, params_.kernel_delegate_list);
+
+    const std::string user_dir = join_cgroup(w.record.base, user_rel_);
+    if (cgroup_relative(h.self_cgroup, user_dir)) {
+        // SPEC §4: `su - alice` from alice's session must not nest user/alice/0/user/alice/0.
+        // The owner is checked on the opened fd, never by path.
+        auto fd = fs::open_path_at(h.root.get(), w.origin_rel);
+        if (fd.ok()) {
+            auto st = fs::stat_fd(fd.value().get());
+            if (st.ok() && st.value().st_uid == params_.user.uid) {
+                w.record.placement = Placement::already_delegated;
+                w.record.session = h.self_cgroup;
+                w.record.leaf = h.self_cgroup;
+                debug(notes_, w.where(h.self_cgroup) + ": already delegated to " + params_.user.name +
+                                  ", left as it is");
+                return {};
+            }
+        }
+    }
+    if (in_own_systemd_slice(h.self_cgroup, w.record.base, params_.user.uid)) {
+        w.record.placement = Placement::systemd_in_place;
+        w.record.session = h.self_cgroup;
+        w.record.leaf = h.self_cgroup;
+        return {};
+    }
+    w.record.placement = Placement::created;
+    return {};
+}
+
+Result<void> Opener::delegate_in_place(Work& w)
+{
+    auto fd = fs::open_path_at(w.hierarchy->root.get(), w.origin_rel);
+    if (!fd.ok())
+        return fd.error().wrap(w.where(w.record.origin));
+    w.in_place_fd = std::move(fd).value();
+    if (auto done = delegate_cgroup(w.in_place_fd.get(), w.files, params_.user.uid, params_.user.gid,
+                                    w.in_place_changes);
+        !done.ok())
+        return done.error().wrap(w.where(w.record.origin));
+    debug(notes_, w.where(w.record.origin) + ": systemd cgroup of uid " + std::to_string(params_.user.uid) +
+                      " delegated in place");
+    return {};
+}
+
+Result<UniqueFd> Opener::ensure_dir(Work& w, int parent_fd, std::string_view name, std::string_view cgroup,
+                                    bool& created)
+{
+    auto made = fs::make_dir_at(parent_fd, name, kDirMode);
+    if (!made.ok())
+        return made.error().wrap(w.where(cgroup));
+    created = made.value();
+    auto fd = fs::open_dir_at(parent_fd, name);
+    if (!fd.ok())
+        return fd.error().wrap(w.where(cgroup));
+    if (created) {
+        // The umask applied to mkdirat; the mode is fixed on the fd (SPEC §4, case C02).
+        if (auto mode = fs::chmod_fd(fd.value().get(), kDirMode); !mode.ok())
+            return mode.error().wrap(w.where(cgroup));
+    }
+    return fd;
+}
+
+Result<void> Opener::init_level(Work& w, int parent_fd, int fd, bool created, std::string_view cgroup)
+{
+    const Hierarchy& h = *w.hierarchy;
+    if (h.version == CgroupVersion::v1 && h.has_controller("cpuset")) {
+        if (auto r = init_cpuset(parent_fd, fd, params_.isolated_cpus, created); !r.ok())
+            return r.error().wrap(w.where(cgroup));
+    }
+    if (created && h.version == CgroupVersion::v1 && h.has_controller("memory")) {
+        // cgroup-v1/memory.rst §6: hierarchical accounting; fixed at 1 on newer kernels.
+        auto current = fs::read_at(fd, "memory.use_hierarchy");
+        if (current.ok() && current.value().substr(0, 1) == "0") {
+            if (auto r = fs::write_at(fd, "memory.use_hierarchy", "1"); !r.ok())
+                debug(notes_, w.where(cgroup) + ": " + r.error().message());
+        }
+    }
+    if (h.version == CgroupVersion::v2)
+        enable_controllers(w, fd, cgroup);
+    return {};
+}
+
+void Opener::enable_controllers(Work& w, int fd, std::string_view cgroup)
+{
+    if (w.enable.empty())
+        return;
+    std::set<std::string> available;
+    std::set<std::string> enabled;
+    if (auto text = fs::read_at(fd, "cgroup.controllers"); text.ok())
+        words_of(text.value(), available);
+    if (auto text = fs::read_at(fd, "cgroup.subtree_control"); text.ok())
+        words_of(text.value(), enabled);
+    std::vector<std::string> still;
+    for (const auto& controller : w.enable) {
+        if (enabled.count(controller) != 0) {
+            still.push_back(controller);
+            continue;
+        }
+        if (available.count(controller) == 0) {
+            notice(notes_, w.where(cgroup) + ": controller " + controller + " is not available, not enabled");
+            continue;
+        }
+        // cgroup-v2.rst "Enabling and Disabling": one controller per write keeps a refusal
+        // (EBUSY from processes in this cgroup, ENOENT, EPERM) from hiding the others.
+        if (auto r = fs::write_at(fd, "cgroup.subtree_control", "+" + controller); !r.ok()) {
+            notice(notes_, w.where(cgroup) + ": enabling " + controller + ": " + r.error().message());
+            continue;
+        }
+        still.push_back(controller);
+    }
+    w.enable = std::move(still);
+}
+
+Result<void> Opener::prepare_user_dir(Work& w)
+{
+    const Hierarchy& h = *w.hierarchy;
+    const std::string user_cg = join_cgroup(w.record.base, kUserDir);
+    const std::string user_dir_cg = join_cgroup(w.record.base, user_rel_);
+
+    auto base = fs::open_path_at(h.root.get(), w.base_rel);
+    if (!base.ok())
+        return base.error().wrap(w.where(w.record.base));
+    w.base_fd = std::move(base).value();
+    if (h.version == CgroupVersion::v2)
+        enable_controllers(w, w.base_fd.get(), w.record.base);
+
+    auto user = ensure_dir(w, w.base_fd.get(), kUserDir, user_cg, w.created_user);
+    if (!user.ok())
+        return user.error();
+    w.user_fd = std::move(user).value();
+    if (auto r = init_level(w, w.base_fd.get(), w.user_fd.get(), w.created_user, user_cg); !r.ok())
+        return r;
+
+    auto dir = ensure_dir(w, w.user_fd.get(), params_.user.name, user_dir_cg, w.created_user_dir);
+    if (!dir.ok())
+        return dir.error();
+    w.user_dir_fd = std::move(dir).value();
+    auto st = fs::stat_fd(w.user_dir_fd.get());
+    if (!st.ok())
+        return st.error().wrap(w.where(user_dir_cg));
+    const uid_t owner = st.value().st_uid;
+    if (owner != params_.user.uid && owner != 0) {
+        // SPEC §4: another user's cgroups are never chowned or reused.
+        return make_error(EPERM, w.where(user_dir_cg) + ": owned by uid " + std::to_string(owner) + ", not by " +
+                                     params_.user.name + " (uid " + std::to_string(params_.user.uid) + ")");
+    }
+    if (auto r = init_level(w, w.user_fd.get(), w.user_dir_fd.get(), w.created_user_dir, user_dir_cg); !r.ok())
+        return r;
+    std::vector<OwnerChange> changes;
+    if (auto r = delegate_cgroup(w.user_dir_fd.get(), w.files, params_.user.uid, params_.user.gid, changes); !r.ok())
+        return r.error().wrap(w.where(user_dir_cg));
+    return {};
+}
+
+void Opener::reap(Work& w, std::set<long>& used)
+{
+    auto names = fs::list_subdirs(w.user_dir_fd.get());
+    if (!names.ok()) {
+        debug(notes_, w.where(join_cgroup(w.record.base, user_rel_)) + ": " + names.error().message());
+        return;
+    }
+    for (const auto& name : names.value()) {
+        const long index = parse_index(name);
+        if (index < 0)
+            continue;
+        bool stale = false;
+        if (auto fd = fs::open_dir_at(w.user_dir_fd.get(), name); fd.ok()) {
+            auto st = fs::stat_fd(fd.value().get());
+            stale = st.ok() && st.value().st_mtim.tv_sec + kReapMinAgeSeconds <= params_.started;
+        }
+        if (stale && remove_tree(w.user_dir_fd.get(), name, notes_)) {
+            debug(notes_, w.where(join_cgroup(join_cgroup(w.record.base, user_rel_), name)) + ": stale, removed");
+            continue;
+        }
+        used.insert(index);
+    }
+}
+
+Result<bool> Opener::create_session(Work& w, long index)
+{
+    const std::string name = std::to_string(index);
+    const std::string session_cg = join_cgroup(join_cgroup(w.record.base, user_rel_), name);
+    auto made = fs::make_dir_at(w.user_dir_fd.get(), name, kDirMode);
+    if (!made.ok())
+        return made.error().wrap(w.where(session_cg));
+    if (!made.value())
+        return false; // taken: the exclusive mkdir is the lock (STYLE rule 5)
+    w.created_session = true;
+    w.record.session = session_cg;
+    w.record.leaf = session_cg;
+    auto fd = fs::open_dir_at(w.user_dir_fd.get(), name);
+    if (!fd.ok())
+        return fd.error().wrap(w.where(session_cg));
+    w.session_fd = std::move(fd).value();
+    // Stamp the creation time: kernfs keeps explicit times, and the reaper of a concurrent open
+    // uses them to leave young leaves alone.
+    if (::futimens(w.session_fd.get(), nullptr) != 0)
+        debug(notes_, w.where(session_cg) + ": futimens: " + std::strerror(errno));
+    if (auto r = fs::chmod_fd(w.session_fd.get(), kDirMode); !r.ok())
+        return r.error().wrap(w.where(session_cg));
+    if (auto r = init_level(w, w.user_dir_fd.get(), w.session_fd.get(), true, session_cg); !r.ok())
+        return r.error();
+    std::vector<OwnerChange> changes;
+    if (auto r = delegate_cgroup(w.session_fd.get(), w.files, params_.user.uid, params_.user.gid, changes); !r.ok())
+        return r.error().wrap(w.where(session_cg));
+    if (w.hierarchy->version == CgroupVersion::v2) {
+        const std::string leaf_cg = join_cgroup(session_cg, kSessionLeaf);
+        auto leaf = ensure_dir(w, w.session_fd.get(), kSessionLeaf, leaf_cg, w.created_leaf);
+        if (!leaf.ok())
+            return leaf.error();
+        w.leaf_fd = std::move(leaf).value();
+        if (auto r = delegate_cgroup(w.leaf_fd.get(), w.files, params_.user.uid, params_.user.gid, changes); !r.ok())
+            return r.error().wrap(w.where(leaf_cg));
+        w.record.leaf = leaf_cg;
+    }
+    return true;
+}
+
+Result<void> Opener::attach(Work& w)
+{
+    const int fd = w.leaf_fd.valid() ? w.leaf_fd.get() : w.session_fd.get();
+    if (auto r = fs::write_at(fd, "cgroup.procs", std::to_string(params_.pid)); !r.ok())
+        return r.error().wrap(w.where(w.record.leaf));
+    w.attached = true;
+    return {};
+}
+
+Result<void> Opener::verify(const std::vector<Work>& works)
+{
+    // SPEC §4 / case C10: PAM_SUCCESS means /proc/<pid>/cgroup shows the process there.
+    auto text = fs::read_path("/proc/" + std::to_string(params_.pid) + "/cgroup");
+    if (!text.ok())
+        return text.error();
+    const CgroupTable table = parse_proc_cgroup(text.value());
+    for (const auto& w : works) {
+        const Hierarchy& h = *w.hierarchy;
+        const auto line = std::find_if(table.lines.begin(), table.lines.end(), [&](const CgroupLine& l) {
+            if (h.version == CgroupVersion::v2)
+                return l.is_unified();
+            std::vector<std::string> controllers = l.controllers;
+            std::sort(controllers.begin(), controllers.end());
+            return !l.is_unified() && l.name == h.name && controllers == h.controllers;
+        });
+        if (line == table.lines.end())
+            return make_error(EIO, w.where(w.record.leaf) + ": hierarchy missing from /proc/" +
+                                       std::to_string(params_.pid) + "/cgroup");
+        if (line->path != w.record.leaf)
+            return make_error(EIO, w.where(w.record.leaf) + ": /proc/" + std::to_string(params_.pid) +
+                                       "/cgroup shows " + line->path);
+    }
+    return {};
+}
+
+void Opener::undo_created(Work& w)
+{
+    if (w.attached) {
+        auto origin = fs::open_path_at(w.hierarchy->root.get(), w.origin_rel);
+        Result<void> moved = origin.ok() ? fs::write_at(origin.value().get(), "cgroup.procs", std::to_string(params_.pid))
+                                         : Result<void>(origin.error());
+        if (!moved.ok())
+            debug(notes_, w.where(w.record.origin) + ": moving back: " + moved.error().message());
+        w.attached = false;
+    }
+    if (w.created_leaf && w.session_fd.valid())
+        ignore_error(fs::remove_dir_at(w.session_fd.get(), kSessionLeaf));
+    if (w.created_session && w.user_dir_fd.valid())
+        ignore_error(fs::remove_dir_at(w.user_dir_fd.get(), components(w.record.session).back()));
+    w.leaf_fd.reset();
+    w.session_fd.reset();
+    w.created_leaf = false;
+    w.created_session = false;
+}
+
+void Opener::undo(std::vector<Work>& works)
+{
+    for (auto it = works.rbegin(); it != works.rend(); ++it) {
+        Work& w = *it;
+        undo_created(w);
+        if (w.created_user_dir && w.user_fd.valid())
+            ignore_error(fs::remove_dir_at(w.user_fd.get(), params_.user.name));
+        if (w.created_user && w.base_fd.valid())
+            ignore_error(fs::remove_dir_at(w.base_fd.get(), kUserDir));
+        w.created_user_dir = false;
+        w.created_user = false;
+        if (w.in_place_fd.valid())
+            undo_owner_changes(w.in_place_fd.get(), w.in_place_changes);
+        w.in_place_changes.clear();
+    }
+}
+
+Result<SessionRecord> Opener::run(const Selection& selection)
+{
+    user_rel_ = std::string(kUserDir) + "/" + params_.user.name;
+    std::vector<Work> works(selection.chosen.size());
+    for (std::size_t i = 0; i < works.size(); ++i) {
+        works[i].hierarchy = &discovery_.hierarchies[selection.chosen[i].index];
+        works[i].enable = selection.chosen[i].enable;
+        if (auto r = plan(works[i]); !r.ok())
+            return r.error();
+    }
+    const auto fail = [&](const Error& error) -> Result<SessionRecord> {
+        undo(works);
+        return error;
+    };
+    for (auto& w : works)
+        if (w.record.placement == Placement::systemd_in_place)
+            if (auto r = delegate_in_place(w); !r.ok())
+                return fail(r.error());
+
+    long index = -1;
+    bool any_created = std::any_of(works.begin(), works.end(),
+                                   [](const Work& w) { return w.record.placement == Placement::created; });
+    for (int attempt = 0; any_created && attempt < kMaxCreateAttempts; ++attempt) {
+        std::set<long> used;
+        std::optional<Error> vanished;
+        for (auto& w : works) {
+            if (w.record.placement != Placement::created)
+                continue;
+            if (auto r = prepare_user_dir(w); !r.ok()) {
+                if (!is_vanished(r.error().code))
+                    return fail(r.error());
+                vanished = r.error();
+                break;
+            }
+            reap(w, used);
+        }
+        // The lowest index free in every hierarchy; an exclusive mkdir that still finds it taken
+        // moves on to the next.
+        long candidate = 0;
+        while (!vanished && index < 0 && candidate <= kMaxSessionIndex) {
+            while (used.count(candidate) != 0)
+                ++candidate;
+            if (candidate > kMaxSessionIndex)
+                break;
+            bool taken = false;
+            for (auto& w : works) {
+                if (w.record.placement != Placement::created)
+                    continue;
+                auto made = create_session(w, candidate);
+                if (!made.ok()) {
+                    if (!is_vanished(made.error().code))
+                        return fail(made.error());
+                    vanished = made.error();
+                    break;
+                }
+                if (!made.value()) {
+                    taken = true;
+                    break;
+                }
+            }
+            if (vanished)
+                break;
+            if (taken) {
+                for (auto& w : works)
+                    undo_created(w);
+                used.insert(candidate);
+                continue;
+            }
+            index = candidate;
+        }
+        if (!vanished && index < 0)
+            return fail(make_error(ENOSPC, "no free session index up to " + std::to_string(kMaxSessionIndex)));
+        if (!vanished) {
+            for (auto& w : works) {
+                if (w.record.placement != Placement::created)
+                    continue;
+                if (auto r = attach(w); !r.ok()) {
+                    if (!is_vanished(r.error().code))
+                        return fail(r.error());
+                    vanished = r.error();
+                    break;
+                }
+            }
+        }
+        if (!vanished)
+            break;
+        // Something this attempt made was removed by a concurrent close or reaper: start over.
+        debug(notes_, vanished->message() + "; retrying");
+        undo(works);
+        index = -1;
+        if (attempt + 1 == kMaxCreateAttempts)
+            return fail(vanished->wrap("gave up after " + std::to_string(kMaxCreateAttempts) + " attempts"));
+    }
+    if (auto r = verify(works); !r.ok())
+        return fail(r.error());
+
+    SessionRecord record;
+    record.user = params_.user;
+    record.index = index;
+    for (auto& w : works)
+        record.hierarchies.push_back(std::move(w.record));
+    return record;
+}
+
+const Hierarchy* find_hierarchy(const Discovery& discovery, const HierarchySession& h)
+{
+    for (const auto& candidate : discovery.hierarchies)
+        if (candidate.version == h.version && candidate.label() == h.label)
+            return &candidate;
+    return nullptr;
+}
+
+bool remove_tree_at(int parent_fd, const std::string& name, int depth, int& budget, Notes& notes)
+{
+    if (depth > kMaxTreeDepth || --budget < 0) {
+        debug(notes, "cgroup tree deeper or larger than the removal bounds; left in place");
+        return false;
+    }
+    auto fd = fs::open_dir_at(parent_fd, name);
+    if (!fd.ok())
+        return fd.error().code == ENOENT;
+    if (auto children = fs::list_subdirs(fd.value().get()); children.ok())
+        for (const auto& child : children.value())
+            remove_tree_at(fd.value().get(), child, depth + 1, budget, notes);
+    auto removed = fs::remove_dir_at(parent_fd, name);
+    if (!removed.ok() && removed.error().code != ENOENT) {
+        debug(notes, name + ": " + removed.error().message() + ", left in place");
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+bool remove_tree(int parent_fd, const std::string& name, Notes& notes)
+{
+    int budget = kMaxTreeEntries;
+    return remove_tree_at(parent_fd, name, 0, budget, notes);
+}
+
+Result<SessionRecord> open_session(const Discovery& discovery, const Selection& selection,
+                                   const OpenParams& params, Notes& notes)
+{
+    Opener opener(discovery, params, notes);
+    return opener.run(selection);
+}
+
+void close_session(const Discovery& discovery, const SessionRecord& record, pid_t pid, Notes& notes)
+{
+    const std::string user_rel = std::string(kUserDir) + "/" + record.user.name;
+    for (const auto& hs : record.hierarchies) {
+        if (hs.placement != Placement::created)
+            continue;
+        const Hierarchy* h = find_hierarchy(discovery, hs);
+        if (h == nullptr || !h->root.valid()) {
+            debug(notes, hs.label + ": not mounted any more, nothing to close");
+            continue;
+        }
+        const std::string where = hs.label + ": " + hs.session;
+        if (cgroup_relative(h->self_cgroup, hs.session)) {
+            // SPEC §5: back to where open found the caller, else to BASE.
+            bool moved = false;
+            for (const std::string* target : {&hs.origin, &hs.base}) {
+                auto rel = path_below_mount(*h, *target);
+                if (!rel)
+                    continue;
+                auto fd = fs::open_path_at(h->root.get(), *rel);
+                auto r = fd.ok() ? fs::write_at(fd.value().get(), "cgroup.procs", std::to_string(pid))
+                                 : Result<void>(fd.error());
+                if (r.ok()) {
+                    moved = true;
+                    break;
+                }
+                debug(notes, hs.label + ": " + *target + ": moving back: " + r.error().message());
+            }
+            if (!moved)
+                continue; // still inside: nothing below can be removed
+        }
+        auto user_dir_rel = path_below_mount(*h, join_cgroup(hs.base, user_rel));
+        auto session_rel = cgroup_relative(hs.session, join_cgroup(hs.base, user_rel));
+        if (!user_dir_rel || !session_rel || session_rel->empty() || session_rel->find('/') != std::string::npos)
+            continue;
+        auto user_dir = fs::open_path_at(h->root.get(), *user_dir_rel);
+        if (!user_dir.ok()) {
+            debug(notes, where + ": " + user_dir.error().message());
+            continue;
+        }
+        if (!remove_tree(user_dir.value().get(), *session_rel, notes)) {
+            debug(notes, where + ": busy, left in place");
+            continue;
+        }
+        auto user = fs::open_path_at(h->root.get(), *path_below_mount(*h, join_cgroup(hs.base, kUserDir)));
+        if (user.ok()) {
+            auto removed = fs::remove_dir_at(user.value().get(), record.user.name);
+            if (!removed.ok() && removed.error().code != ENOENT)
+                debug(notes, hs.label + ": " + join_cgroup(hs.base, user_rel) + ": " + removed.error().message() +
+                                 ", left in place");
+        }
+    }
+}
+
+SessionRecord find_session(const Discovery& discovery, const Selection& selection, const UserIdentity& user)
+{
+    SessionRecord record;
+    record.user = user;
+    const std::string user_rel = std::string(kUserDir) + "/" + user.name;
+    for (const auto& chosen : selection.chosen) {
+        const Hierarchy& h = discovery.hierarchies[chosen.index];
+        const std::string base = base_cgroup(h);
+        const std::string user_dir = join_cgroup(base, user_rel);
+        const auto rel = cgroup_relative(h.self_cgroup, user_dir);
+        if (!rel)
+            continue;
+        const auto parts = components(*rel);
+        if (parts.empty() || parse_index(parts[0]) < 0)
+            continue;
+        HierarchySession hs;
+        hs.version = h.version;
+        hs.label = h.label();
+        hs.placement = Placement::created;
+        hs.origin = base;
+        hs.base = base;
+        hs.session = join_cgroup(user_dir, parts[0]);
+        hs.leaf = h.self_cgroup;
+        record.index = parse_index(parts[0]);
+        record.hierarchies.push_back(std::move(hs));
+    }
+    return record;
+}
+
+} // namespace cgfs

@@ -1,0 +1,101 @@
+// cgfs: opening and closing a user's session cgroups (SPEC §4, §5).
+// Per selected hierarchy: BASE/user (root) → BASE/user/<name> (the user's) → BASE/user/<name>/<N>
+// (this session's, the user's), the caller moved in; or a systemd cgroup of the same uid
+// delegated in place; or nothing, when the caller already sits in its own delegated tree.
+#pragma once
+
+#include "hierarchy.hpp"
+#include "note.hpp"
+#include "result.hpp"
+#include "selection.hpp"
+
+#include <ctime>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace cgfs {
+
+/// Bound on whole-session creation attempts when a concurrent reaper or close removes what this
+/// open just made (SPEC §5: race-free reaping; STYLE rule 5).
+inline constexpr int kMaxCreateAttempts = 32;
+/// Highest session index N tried.
+inline constexpr long kMaxSessionIndex = 1'000'000;
+/// A session cgroup must have been idle this long (mtime, seconds) before an open reaps it, so a
+/// leaf that a concurrent open just created is not taken away under it.
+inline constexpr std::time_t kReapMinAgeSeconds = 2;
+/// Bounds for removing a session tree that the user filled with sub-cgroups.
+inline constexpr int kMaxTreeDepth = 64;
+inline constexpr int kMaxTreeEntries = 4096;
+/// Mode of every directory the module creates, whatever the caller's umask (SPEC §4).
+inline constexpr mode_t kDirMode = 0755;
+/// cgroup2: the leaf below <N> that holds the session's processes (cgroup-v2.rst "no internal
+/// process constraint": <N> itself must stay empty for the user to enable controllers in it).
+inline constexpr const char* kSessionLeaf = "session";
+
+/// The user a session is for (from the PAM item and the passwd entry).
+struct UserIdentity {
+    std::string name;
+    uid_t uid = 0;
+    gid_t gid = 0;
+};
+
+/// How a hierarchy was handled at open.
+enum class Placement {
+    created,           ///< BASE/user/<name>/<N> made and the caller moved in
+    systemd_in_place,  ///< the caller's user-<uid>.slice cgroup chowned, nothing created or moved
+    already_delegated, ///< the caller already sits in its own BASE/user/<name>/… tree: untouched
+};
+
+/// What open did in one hierarchy; all paths are namespace-relative cgroup paths.
+struct HierarchySession {
+    CgroupVersion version = CgroupVersion::v1;
+    std::string label;   ///< Hierarchy::label(), to find the hierarchy again at close
+    Placement placement = Placement::created;
+    std::string origin;  ///< the caller's cgroup before open
+    std::string base;    ///< BASE
+    std::string session; ///< created: BASE/user/<name>/<N>; otherwise the caller's cgroup
+    std::string leaf;    ///< where the caller was put (created: <N> on v1, <N>/session on cgroup2)
+};
+
+/// What close needs from open (kept with pam_set_data).
+struct SessionRecord {
+    UserIdentity user;
+    long index = -1; ///< N, or -1 when no hierarchy was created
+    std::vector<HierarchySession> hierarchies;
+};
+
+struct OpenParams {
+    UserIdentity user;
+    pid_t pid = 0;                     ///< the process to move (the PAM caller, getpid())
+    std::string kernel_delegate_list;  ///< text of /sys/kernel/cgroup/delegate ("" = fallback list)
+    std::vector<unsigned> isolated_cpus; ///< from /sys/devices/system/cpu/isolated
+    std::time_t started = 0;           ///< when the open began (CLOCK_REALTIME seconds), for reaping
+};
+
+/// Opens the session in every selected hierarchy of `discovery` (whose roots are open). The user
+/// name must already be valid (validate_user_name). First reaps the user's stale empty session
+/// cgroups, then creates <N> (the lowest index free in every created hierarchy, exclusive
+/// mkdir), delegates, moves `pid`, and checks /proc/<pid>/cgroup. On any failure everything this
+/// call created or chowned is undone and `pid` returned to where it was.
+/// Errors: errno and context "<hierarchy>: <cgroup path>: <operation>" (EPERM for a user/<name>
+/// owned by another uid; EIO when /proc/<pid>/cgroup disagrees after the move).
+Result<SessionRecord> open_session(const Discovery& discovery, const Selection& selection,
+                                   const OpenParams& params, Notes& notes);
+
+/// Closes a session: moves `pid` back to its origin (or BASE) where it is still inside the
+/// session cgroup, removes the session cgroup and its empty descendants bottom-up, then
+/// user/<name> if empty. Never fails; what could not be done becomes a debug note (busy cgroups
+/// are left, never killed; SPEC §5).
+void close_session(const Discovery& discovery, const SessionRecord& record, pid_t pid, Notes& notes);
+
+/// For a close without data from open: a record of the created session the caller sits in
+/// (BASE/user/<name>/<N>/…) in each selected hierarchy, with BASE as origin.
+[[nodiscard]] SessionRecord find_session(const Discovery& discovery, const Selection& selection,
+                                         const UserIdentity& user);
+
+/// Removes the empty cgroup `name` below `parent_fd` and its empty descendants, bottom-up, within
+/// kMaxTreeDepth/kMaxTreeEntries. True when `name` is gone (or was already). Busy cgroups stay.
+bool remove_tree(int parent_fd, const std::string& name, Notes& notes);
+
+} // namespace cgfs

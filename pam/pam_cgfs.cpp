@@ -1,0 +1,265 @@
+// pam_cgfs: PAM session module that gives each login its own delegated cgroup in every selected
+// hierarchy (man pam_cgfs(8)). A thin adapter: parse argv, resolve the user, call lib/, turn each
+// error into one pam_syslog line and one PAM code. Nothing throws across the C ABI.
+#include "cpuset.hpp"
+#include "delegation.hpp"
+#include "fs.hpp"
+#include "hierarchy.hpp"
+#include "options.hpp"
+#include "selection.hpp"
+#include "session.hpp"
+#include "user_name.hpp"
+
+#include <ctime>
+#include <new>
+#include <string>
+#include <syslog.h>
+#include <unistd.h>
+#include <vector>
+
+#define PAM_SM_SESSION
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+#include <security/pam_modutil.h>
+
+namespace {
+
+/// pam_set_data key for what close needs from open (SPEC §5).
+constexpr const char* kDataName = "pam_cgfs_session";
+constexpr const char* kIsolatedCpus = "/sys/devices/system/cpu/isolated";
+
+/// One log line through pam_syslog (never openlog in the host process), control characters
+/// escaped so no input can forge or split a line.
+class Log {
+public:
+    Log(pam_handle_t* pamh, bool debug) : pamh_(pamh), debug_(debug) {}
+
+    void error(const std::string& text) const { emit(LOG_ERR, text); }
+    void notice(const std::string& text) const { emit(LOG_NOTICE, text); }
+    void debug(const std::string& text) const
+    {
+        if (debug_)
+            emit(LOG_DEBUG, text);
+    }
+    void notes(const cgfs::Notes& notes) const
+    {
+        for (const auto& note : notes) {
+            if (note.level == cgfs::Note::Level::notice)
+                notice(note.text);
+            else
+                debug(note.text);
+        }
+    }
+
+private:
+    void emit(int priority, const std::string& text) const
+    {
+        std::string safe;
+        safe.reserve(text.size());
+        for (const char c : text) {
+            const auto byte = static_cast<unsigned char>(c);
+            if (byte < 0x20 || byte == 0x7f) {
+                static constexpr char kHex[] = "0123456789abcdef";
+                safe += "\\x";
+                safe += kHex[byte >> 4];
+                safe += kHex[byte & 0xf];
+            } else {
+                safe += c;
+            }
+        }
+        pam_syslog(pamh_, priority, "%s", safe.c_str());
+    }
+
+    pam_handle_t* pamh_;
+    bool debug_;
+};
+
+std::vector<std::string_view> arguments(int argc, const char** argv)
+{
+    std::vector<std::string_view> args;
+    for (int i = 0; i < argc; ++i)
+        if (argv[i] != nullptr)
+            args.emplace_back(argv[i]);
+    return args;
+}
+
+/// Parses argv and logs what is wrong with it. False when the line is unusable.
+bool read_options(const cgfs::ModuleOptions& options, const Log& log)
+{
+    for (const auto& token : options.unknown)
+        log.error("unknown option " + token + " ignored");
+    if (options.fatal) {
+        log.error(*options.fatal);
+        return false;
+    }
+    return true;
+}
+
+/// The PAM_USER item, or nullptr (pam_get_item(3); a session module does not prompt).
+const char* pam_user(pam_handle_t* pamh)
+{
+    const void* item = nullptr;
+    if (pam_get_item(pamh, PAM_USER, &item) != PAM_SUCCESS)
+        return nullptr;
+    return static_cast<const char*>(item);
+}
+
+std::string quoted(std::string_view name)
+{
+    return "'" + std::string(name) + "'";
+}
+
+void cleanup_record(pam_handle_t*, void* data, int)
+{
+    // Runs in forked children too (sshd): only frees memory, never touches cgroups.
+    delete static_cast<cgfs::SessionRecord*>(data);
+}
+
+std::string describe(const cgfs::SessionRecord& record)
+{
+    std::string text = "user " + record.user.name + ": session opened:";
+    for (const auto& h : record.hierarchies) {
+        text += ' ';
+        text += h.label + ":" + h.leaf;
+        if (h.placement == cgfs::Placement::systemd_in_place)
+            text += " (systemd, delegated in place)";
+        else if (h.placement == cgfs::Placement::already_delegated)
+            text += " (already delegated)";
+    }
+    return text;
+}
+
+int open_session(pam_handle_t* pamh, int argc, const char** argv)
+{
+    const cgfs::ModuleOptions options = cgfs::parse_module_options(arguments(argc, argv));
+    const Log log(pamh, options.debug);
+    if (!read_options(options, log))
+        return PAM_SESSION_ERR;
+
+    const char* user = pam_user(pamh);
+    if (user == nullptr) {
+        log.error("no user: the PAM_USER item is not set");
+        return PAM_SESSION_ERR;
+    }
+    if (auto valid = cgfs::validate_user_name(user); !valid.ok()) {
+        log.error("refusing session: " + valid.error().message());
+        return PAM_SESSION_ERR;
+    }
+    const passwd* pw = pam_modutil_getpwnam(pamh, user);
+    if (pw == nullptr) {
+        log.error("user " + quoted(user) + ": not found in the user database");
+        return PAM_SESSION_ERR;
+    }
+
+    auto discovery = cgfs::discover();
+    if (!discovery.ok()) {
+        log.error("user " + quoted(user) + ": " + discovery.error().message());
+        return PAM_SESSION_ERR;
+    }
+    log.notes(discovery.value().notes);
+    const cgfs::Selection selection = cgfs::select_hierarchies(discovery.value(), options.list);
+    log.notes(selection.notes);
+    if (selection.chosen.empty()) {
+        log.error("user " + quoted(user) + ": no cgroup hierarchy selected (layout " +
+                  std::string(cgfs::layout_name(discovery.value().layout)) + ")");
+        return PAM_SESSION_ERR;
+    }
+
+    cgfs::OpenParams params;
+    params.user = cgfs::UserIdentity{user, pw->pw_uid, pw->pw_gid};
+    params.pid = ::getpid();
+    params.started = std::time(nullptr);
+    if (auto list = cgfs::fs::read_path(cgfs::kKernelDelegateList); list.ok())
+        params.kernel_delegate_list = std::move(list).value();
+    if (auto isolated = cgfs::fs::read_path(kIsolatedCpus); isolated.ok())
+        params.isolated_cpus = cgfs::parse_cpu_list(isolated.value()).value_or(std::vector<unsigned>{});
+
+    cgfs::Notes notes;
+    auto record = cgfs::open_session(discovery.value(), selection, params, notes);
+    log.notes(notes);
+    if (!record.ok()) {
+        log.error("user " + quoted(user) + ": " + record.error().message());
+        return PAM_SESSION_ERR;
+    }
+    log.debug(describe(record.value()));
+    auto* kept = new cgfs::SessionRecord(std::move(record).value());
+    if (pam_set_data(pamh, kDataName, kept, cleanup_record) != PAM_SUCCESS) {
+        // Close then finds the session from /proc/self/cgroup instead.
+        delete kept;
+        log.debug("pam_set_data failed; close will work without the session record");
+    }
+    return PAM_SUCCESS;
+}
+
+int close_session(pam_handle_t* pamh, int argc, const char** argv)
+{
+    const cgfs::ModuleOptions options = cgfs::parse_module_options(arguments(argc, argv));
+    const Log log(pamh, options.debug);
+    if (!read_options(options, log))
+        return PAM_SESSION_ERR;
+
+    const void* data = nullptr;
+    const cgfs::SessionRecord* record = nullptr;
+    if (pam_get_data(pamh, kDataName, &data) == PAM_SUCCESS && data != nullptr)
+        record = static_cast<const cgfs::SessionRecord*>(data);
+
+    auto discovery = cgfs::discover();
+    if (!discovery.ok()) {
+        log.debug("close: " + discovery.error().message());
+        return PAM_SUCCESS;
+    }
+    log.notes(discovery.value().notes);
+    cgfs::Notes notes;
+    if (record != nullptr) {
+        cgfs::close_session(discovery.value(), *record, ::getpid(), notes);
+    } else {
+        const char* user = pam_user(pamh);
+        if (user == nullptr || !cgfs::validate_user_name(user).ok()) {
+            log.debug("close: no session record and no valid user; nothing to do");
+            return PAM_SUCCESS;
+        }
+        const cgfs::Selection selection = cgfs::select_hierarchies(discovery.value(), options.list);
+        const cgfs::SessionRecord found = cgfs::find_session(discovery.value(), selection, {user, 0, 0});
+        log.debug("close: no session record; found " + std::to_string(found.hierarchies.size()) +
+                  " session cgroups of " + quoted(user) + " holding this process");
+        cgfs::close_session(discovery.value(), found, ::getpid(), notes);
+    }
+    log.notes(notes);
+    // Forget the record so a second close does nothing twice (SPEC §5).
+    if (record != nullptr)
+        (void)pam_set_data(pamh, kDataName, nullptr, nullptr);
+    return PAM_SUCCESS;
+}
+
+/// The one try/catch per entry point (STYLE rule 3).
+template <typename Body>
+int guarded(pam_handle_t* pamh, Body body) noexcept
+{
+    try {
+        return body();
+    } catch (const std::bad_alloc&) {
+        pam_syslog(pamh, LOG_CRIT, "out of memory");
+        return PAM_BUF_ERR;
+    } catch (...) {
+        pam_syslog(pamh, LOG_ERR, "internal error");
+        return PAM_SESSION_ERR;
+    }
+}
+
+} // namespace
+
+extern "C" {
+
+__attribute__((visibility("default"))) int pam_sm_open_session(pam_handle_t* pamh, int /*flags*/, int argc,
+                                                                const char** argv)
+{
+    return guarded(pamh, [&] { return open_session(pamh, argc, argv); });
+}
+
+__attribute__((visibility("default"))) int pam_sm_close_session(pam_handle_t* pamh, int /*flags*/, int argc,
+                                                                 const char** argv)
+{
+    return guarded(pamh, [&] { return close_session(pamh, argc, argv); });
+}
+
+} // extern "C"
