@@ -113,6 +113,7 @@ struct Work {
     bool attached = false;
     std::vector<OwnerChange> in_place_changes;
     UniqueFd in_place_fd;
+    std::vector<OwnerChange> user_dir_changes; // taking over an existing root-owned user/<name>
 
     [[nodiscard]] std::string where(std::string_view cgroup) const
     {
@@ -311,8 +312,9 @@ Result<void> Opener::prepare_user_dir(Work& w)
     }
     if (auto r = init_level(w, w.user_fd.get(), w.user_dir_fd.get(), w.created_user_dir, user_dir_cg); !r.ok())
         return r;
-    std::vector<OwnerChange> changes;
-    if (auto r = delegate_cgroup(w.user_dir_fd.get(), w.files, params_.user.uid, params_.user.gid, changes); !r.ok())
+    if (auto r = delegate_cgroup(w.user_dir_fd.get(), w.files, params_.user.uid, params_.user.gid,
+                                 w.user_dir_changes);
+        !r.ok())
         return r.error().wrap(w.where(user_dir_cg));
     return {};
 }
@@ -441,6 +443,9 @@ void Opener::undo(std::vector<Work>& works)
     for (auto it = works.rbegin(); it != works.rend(); ++it) {
         Work& w = *it;
         undo_created(w);
+        if (!w.created_user_dir && w.user_dir_fd.valid())
+            undo_owner_changes(w.user_dir_fd.get(), w.user_dir_changes);
+        w.user_dir_changes.clear();
         if (w.created_user_dir && w.user_fd.valid())
             ignore_error(fs::remove_dir_at(w.user_fd.get(), params_.user.name));
         if (w.created_user && w.base_fd.valid())
@@ -644,7 +649,10 @@ void close_session(const Discovery& discovery, const SessionRecord& record, pid_
             debug(notes, where + ": busy, left in place");
             continue;
         }
-        auto user = fs::open_path_at(h->root.get(), *path_below_mount(*h, join_cgroup(hs.base, kUserDir)));
+        const auto user_rel_to_mount = path_below_mount(*h, join_cgroup(hs.base, kUserDir));
+        if (!user_rel_to_mount)
+            continue;
+        auto user = fs::open_path_at(h->root.get(), *user_rel_to_mount);
         if (user.ok()) {
             auto removed = fs::remove_dir_at(user.value().get(), record.user.name);
             if (!removed.ok() && removed.error().code != ENOENT)
