@@ -13,21 +13,21 @@ bool is_octal(char c)
     return c >= '0' && c <= '7';
 }
 
-/// Splits on single spaces; mountinfo fields never contain raw spaces (they are escaped).
+/// Splits on single spaces, keeping empty fields: mountinfo escapes spaces inside fields, and a
+/// file system with an empty source shows as two spaces in a row.
 std::vector<std::string_view> split_fields(std::string_view line)
 {
     std::vector<std::string_view> fields;
     std::size_t pos = 0;
-    while (pos <= line.size()) {
+    for (;;) {
         const std::size_t space = line.find(' ', pos);
-        const std::size_t end = space == std::string_view::npos ? line.size() : space;
-        if (end > pos)
-            fields.push_back(line.substr(pos, end - pos));
-        if (space == std::string_view::npos)
-            break;
+        if (space == std::string_view::npos) {
+            fields.push_back(line.substr(pos));
+            return fields;
+        }
+        fields.push_back(line.substr(pos, space - pos));
         pos = space + 1;
     }
-    return fields;
 }
 
 bool parse_u64(std::string_view text, std::uint64_t& out)
@@ -139,24 +139,28 @@ bool is_covered(const std::vector<MountEntry>& entries, std::size_t index)
     std::unordered_map<std::uint64_t, std::size_t> by_id;
     for (std::size_t i = 0; i < entries.size(); ++i)
         by_id.emplace(entries[i].mount_id, i);
-    // Is `candidate` a (transitive) child mount of `self`? The walk is bounded by the table size
-    // so a malformed parent cycle cannot loop.
-    const auto descends_from_self = [&](std::size_t candidate) {
-        std::size_t current = candidate;
+    // Is entry `ancestor` on self's chain of parent mounts? Bounded by the table size, so a
+    // malformed parent cycle cannot loop.
+    const auto is_ancestor_of_self = [&](std::size_t ancestor) {
+        std::size_t current = index;
         for (std::size_t steps = 0; steps <= entries.size(); ++steps) {
-            if (entries[current].parent_id == self.mount_id)
-                return true;
             const auto parent = by_id.find(entries[current].parent_id);
             if (parent == by_id.end() || parent->second == current)
                 return false;
+            if (parent->second == ancestor)
+                return true;
             current = parent->second;
         }
         return false;
     };
     for (std::size_t i = index + 1; i < entries.size(); ++i) {
-        if (!path_is_at_or_below(self.mount_point, entries[i].mount_point))
-            continue;
-        if (!descends_from_self(i))
+        const std::string& other = entries[i].mount_point;
+        // A later mount on the same path hides self, also when it is stacked on self (a child).
+        if (other == self.mount_point)
+            return true;
+        // A later mount on a directory above self hides it, unless self sits on that mount (the
+        // kernel may list "/" after mounts made on it).
+        if (path_is_at_or_below(self.mount_point, other) && !is_ancestor_of_self(i))
             return true;
     }
     return false;

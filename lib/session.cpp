@@ -71,6 +71,11 @@ bool in_own_systemd_slice(std::string_view origin, std::string_view base, uid_t 
     return parts.size() >= 3 && parts[0] == "user.slice" && is_user_slice_of(parts[1], uid);
 }
 
+bool newer(const timespec& a, const timespec& b)
+{
+    return a.tv_sec > b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec > b.tv_nsec);
+}
+
 bool is_vanished(int code)
 {
     // A cgroup removed under us by a concurrent close or reaper: ENOENT on lookup or mkdir in a
@@ -333,7 +338,7 @@ void Opener::reap(Work& w, std::set<long>& used)
         bool stale = false;
         if (auto fd = fs::open_dir_at(w.user_dir_fd.get(), name); fd.ok()) {
             auto st = fs::stat_fd(fd.value().get());
-            stale = st.ok() && st.value().st_mtim.tv_sec + kReapMinAgeSeconds <= params_.started;
+            stale = st.ok() && !newer(st.value().st_mtim, params_.started);
         }
         if (stale && remove_tree(w.user_dir_fd.get(), name, notes_)) {
             debug(notes_, w.where(join_cgroup(join_cgroup(w.record.base, user_rel_), name)) + ": stale, removed");
@@ -359,8 +364,9 @@ Result<bool> Opener::create_session(Work& w, long index)
     if (!fd.ok())
         return fd.error().wrap(w.where(session_cg));
     w.session_fd = std::move(fd).value();
-    // Stamp the creation time: kernfs keeps explicit times, and the reaper of a concurrent open
-    // uses them to leave young leaves alone.
+    // Stamp the creation time: kernfs keeps explicit times (otherwise an inode's times are those
+    // of its last instantiation), and reapers compare them with the start of their open: a leaf
+    // made after that start is a concurrent login's and is left alone.
     if (::futimens(w.session_fd.get(), nullptr) != 0)
         debug(notes_, w.where(session_cg) + ": futimens: " + std::strerror(errno));
     if (auto r = fs::chmod_fd(w.session_fd.get(), kDirMode); !r.ok())

@@ -10,6 +10,7 @@
 #include "selection.hpp"
 
 #include <ctime>
+#include <time.h>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -21,9 +22,6 @@ namespace cgfs {
 inline constexpr int kMaxCreateAttempts = 32;
 /// Highest session index N tried.
 inline constexpr long kMaxSessionIndex = 1'000'000;
-/// A session cgroup must have been idle this long (mtime, seconds) before an open reaps it, so a
-/// leaf that a concurrent open just created is not taken away under it.
-inline constexpr std::time_t kReapMinAgeSeconds = 2;
 /// Bounds for removing a session tree that the user filled with sub-cgroups.
 inline constexpr int kMaxTreeDepth = 64;
 inline constexpr int kMaxTreeEntries = 4096;
@@ -70,7 +68,9 @@ struct OpenParams {
     pid_t pid = 0;                     ///< the process to move (the PAM caller, getpid())
     std::string kernel_delegate_list;  ///< text of /sys/kernel/cgroup/delegate ("" = fallback list)
     std::vector<unsigned> isolated_cpus; ///< from /sys/devices/system/cpu/isolated
-    std::time_t started = 0;           ///< when the open began (CLOCK_REALTIME seconds), for reaping
+    /// When the open began, from CLOCK_REALTIME_COARSE: the clock kernfs stamps cgroup directory
+    /// times with, so "older than the open call" (SPEC §5) compares like with like.
+    timespec started{};
 };
 
 /// Opens the session in every selected hierarchy of `discovery` (whose roots are open). The user

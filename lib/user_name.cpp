@@ -14,7 +14,8 @@ namespace {
 /// "<prefix>.<anything>" can appear in a cgroup directory.
 constexpr std::string_view kKernelPrefixes[] = {
     "cgroup", "cpu",     "cpuacct", "cpuset", "memory", "devices", "freezer", "net_cls", "net_prio",
-    "blkio",  "io",      "perf_event", "hugetlb", "pids", "rdma", "misc", "debug",
+    "blkio",  "io",      "perf_event", "hugetlb", "pids", "rdma", "misc", "debug", "dmem",
+    "irq", // irq.pressure (PSI), not a controller but a file in every cgroup2 directory
 };
 
 constexpr std::string_view kKernelFiles[] = {"tasks", "notify_on_release", "release_agent"};

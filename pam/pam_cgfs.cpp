@@ -168,7 +168,7 @@ int open_session(pam_handle_t* pamh, int argc, const char** argv)
     cgfs::OpenParams params;
     params.user = cgfs::UserIdentity{user, pw->pw_uid, pw->pw_gid};
     params.pid = ::getpid();
-    params.started = std::time(nullptr);
+    ::clock_gettime(CLOCK_REALTIME_COARSE, &params.started);
     if (auto list = cgfs::fs::read_path(cgfs::kKernelDelegateList); list.ok())
         params.kernel_delegate_list = std::move(list).value();
     if (auto isolated = cgfs::fs::read_path(kIsolatedCpus); isolated.ok())

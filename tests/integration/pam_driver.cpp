@@ -1,0 +1,357 @@
+// pam_driver: a small PAM application for the integration tests. It opens (and closes) one PAM
+// session with a private service directory (pam_start_confdir, never /etc/pam.d) and prints
+// machine-readable lines: PAM codes, umask, /proc/self/cgroup, and the result of acting as the
+// user in the delegated cgroups. The PAM codes are data: the exit code is 0 whenever it ran.
+//
+// Meant to run inside a throwaway container (cgfs-sandbox); it moves itself between cgroups.
+
+#include "util.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <grp.h>
+#include <pwd.h>
+#include <security/pam_appl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using cgfs_test::errno_name;
+using cgfs_test::read_file;
+using cgfs_test::split;
+using cgfs_test::split_lines;
+using cgfs_test::starts_with;
+
+namespace {
+
+struct Options {
+    std::string confdir;
+    std::string service;
+    std::string user;
+    bool user_null = false;          // pass NULL as the user to pam_start
+    int umask_value = -1;
+    std::vector<std::string> in;     // KEY:/path to move into before PAM
+    bool act_as_user = false;
+    bool no_close = false;
+    bool close_twice = false;
+    bool close_only = false;
+    bool hold = false;               // after open: print "held", wait for a line on stdin
+    long caller_uid = -1;            // drop to this uid (and its gid) before pam_start
+    long close_caller_uid = -1;      // drop to this uid before pam_close_session
+    std::vector<std::string> enable; // v2 controllers the user tries to enable ("memory"...)
+};
+
+[[noreturn]] void usage()
+{
+    std::fprintf(stderr,
+                 "usage: pam_driver --confdir DIR --service NAME --user USER [--null-user]\n"
+                 "  [--umask OCTAL] [--in KEY:/path ...] [--caller-uid UID] [--close-caller-uid UID]\n"
+                 "  [--act-as-user]"
+                 "  [--enable CTRL ...] [--hold] [--no-close] [--close-twice] [--close-only]\n");
+    std::exit(2);
+}
+
+void out(const std::string& line)
+{
+    std::string l = line + "\n";
+    // One write per line: children and the parent share stdout.
+    (void)!::write(STDOUT_FILENO, l.data(), l.size());
+}
+
+std::string sorted_csv(const std::string& csv)
+{
+    std::set<std::string> parts;
+    for (const auto& p : split(csv, ','))
+        if (!p.empty() && p != "rw" && p != "ro")
+            parts.insert(p);
+    std::string r;
+    for (const auto& p : parts)
+        r += (r.empty() ? "" : ",") + p;
+    return r;
+}
+
+struct Mount {
+    std::string key;  // sorted controller set ("cpu", "freezer", "name=systemd") or "unified"
+    std::string root;
+    std::string point;
+};
+
+std::vector<Mount> cgroup_mounts()
+{
+    static const std::set<std::string> flags = {"noprefix", "xattr", "clone_children",
+                                                "cpuset_v2_mode", "favordynmods", "none"};
+    std::vector<Mount> mounts;
+    for (const auto& line : split_lines(read_file("/proc/self/mountinfo"))) {
+        auto f = split(line, ' ');
+        size_t dash = 0;
+        while (dash < f.size() && f[dash] != "-")
+            ++dash;
+        if (dash + 3 >= f.size() || f.size() < 7)
+            continue;
+        if (f[dash + 1] == "cgroup2") {
+            mounts.push_back({"unified", f[3], f[4]});
+        } else if (f[dash + 1] == "cgroup") {
+            std::string opts;
+            for (const auto& o : split(f[dash + 3], ','))
+                if (flags.count(o) == 0 && !starts_with(o, "release_agent="))
+                    opts += (opts.empty() ? "" : ",") + o;
+            mounts.push_back({sorted_csv(opts), f[3], f[4]});
+        }
+    }
+    return mounts;
+}
+
+const Mount* find_mount(const std::vector<Mount>& mounts, const std::string& key)
+{
+    std::string want = (key == "unified" || key == "0" || key.empty()) ? "unified" : sorted_csv(key);
+    for (const auto& m : mounts)
+        if (m.key == want)
+            return &m;
+    return nullptr;
+}
+
+// Directory of cgroup `path` (as /proc/self/cgroup shows it) in mount `m`.
+std::string cgroup_dir(const Mount& m, const std::string& path)
+{
+    std::string rel = path;
+    if (m.root != "/" && starts_with(rel, m.root))
+        rel = rel.substr(m.root.size());
+    if (rel == "/" || rel.empty())
+        return m.point;
+    return m.point + (rel[0] == '/' ? "" : "/") + rel;
+}
+
+void print_cgroup(const char* label)
+{
+    try {
+        for (const auto& line : split_lines(read_file("/proc/self/cgroup")))
+            out(std::string(label) + "=" + line);
+    } catch (const std::exception& e) {
+        out(std::string(label) + "_error=" + e.what());
+    }
+}
+
+std::string read_trimmed(const std::string& path)
+{
+    std::string v = read_file(path);
+    while (!v.empty() && (v.back() == '\n' || v.back() == ' '))
+        v.pop_back();
+    return v;
+}
+
+// --in KEY:/path: create (root-owned, as a setup step) and enter.
+bool move_into(const std::vector<Mount>& mounts, const std::string& spec)
+{
+    size_t colon = spec.find(':');
+    if (colon == std::string::npos) {
+        out("in_error=" + spec + " bad spec");
+        return false;
+    }
+    std::string key = spec.substr(0, colon);
+    std::string path = spec.substr(colon + 1);
+    const Mount* m = find_mount(mounts, key);
+    if (m == nullptr) {
+        out("in_error=" + spec + " not mounted");
+        return false;
+    }
+    std::string dir = m->point;
+    bool cpuset = m->key.find("cpuset") != std::string::npos;
+    for (const auto& comp : split(path, '/')) {
+        if (comp.empty())
+            continue;
+        std::string parent = dir;
+        dir += "/" + comp;
+        if (::mkdir(dir.c_str(), 0755) == 0 && cpuset) {
+            for (const char* knob : {"cpuset.cpus", "cpuset.mems"})
+                (void)cgfs_test::write_kernel_file(dir + "/" + knob,
+                                                   read_trimmed(parent + "/" + knob));
+        }
+    }
+    int err = cgfs_test::write_kernel_file(dir + "/cgroup.procs", std::to_string(::getpid()));
+    if (err != 0) {
+        out("in_error=" + spec + " " + errno_name(err));
+        return false;
+    }
+    return true;
+}
+
+std::string code_text(pam_handle_t* pamh, int code)
+{
+    return std::to_string(code) + " " + ::pam_strerror(pamh, code);
+}
+
+int null_conv(int, const pam_message**, pam_response**, void*) { return PAM_CONV_ERR; }
+
+// Acts as the user in every hierarchy where we now sit in a cgroup the user owns.
+void act_as_user(const Options& opt)
+{
+    passwd* pw = ::getpwnam(opt.user.c_str());
+    if (pw == nullptr) {
+        out("act.error=no such user");
+        return;
+    }
+    uid_t uid = pw->pw_uid;
+    gid_t gid = pw->pw_gid;
+    std::fflush(nullptr);
+    pid_t child = ::fork();
+    if (child < 0) {
+        out("act.error=fork " + errno_name(errno));
+        return;
+    }
+    if (child == 0) {
+        if (::setgroups(1, &gid) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0) {
+            out("act.error=drop privileges " + errno_name(errno));
+            ::_exit(0);
+        }
+        auto mounts = cgroup_mounts();
+        for (const auto& line : split_lines(read_file("/proc/self/cgroup"))) {
+            size_t a = line.find(':');
+            size_t b = line.find(':', a + 1);
+            std::string ctrl = line.substr(a + 1, b - a - 1);
+            std::string path = line.substr(b + 1);
+            const Mount* m = find_mount(mounts, ctrl);
+            if (m == nullptr)
+                continue;
+            std::string key = ctrl.empty() ? "unified" : ctrl;
+            std::string dir = cgroup_dir(*m, path);
+            bool v2 = m->key == "unified";
+            // v2: the session process sits in <N>/session; the user's subtree is <N>.
+            if (v2 && dir.size() > 8 && dir.substr(dir.size() - 8) == "/session")
+                dir = dir.substr(0, dir.size() - 8);
+            struct stat st{};
+            if (::stat(dir.c_str(), &st) != 0 || st.st_uid != uid)
+                continue;
+            std::string p = "act." + key + ".";
+            std::string c1 = dir + "/c1";
+            out(p + "mkdir=" + (::mkdir(c1.c_str(), 0755) == 0 ? "ok" : errno_name(errno)));
+            int err = cgfs_test::write_kernel_file(c1 + "/cgroup.procs", std::to_string(::getpid()));
+            out(p + "enter=" + (err == 0 ? "ok" : errno_name(err)));
+            if (v2) {
+                std::set<std::string> offered;
+                try {
+                    for (const auto& c : split(read_trimmed(dir + "/cgroup.controllers"), ' '))
+                        if (!c.empty())
+                            offered.insert(c);
+                } catch (const std::exception&) {
+                }
+                for (const auto& c : opt.enable) {
+                    if (offered.count(c) == 0) {
+                        out(p + "enable." + c + "=not-offered");
+                        continue;
+                    }
+                    int e = cgfs_test::write_kernel_file(dir + "/cgroup.subtree_control", "+" + c);
+                    out(p + "enable." + c + "=" + (e == 0 ? "ok" : errno_name(e)));
+                }
+            }
+            if (v2 && ::access((c1 + "/cgroup.procs").c_str(), F_OK) == 0) {
+                struct stat fs{};
+                if (::stat((c1 + "/cgroup.procs").c_str(), &fs) == 0)
+                    out(p + "c1_procs_owner=" + std::to_string(fs.st_uid) + ":" +
+                        std::to_string(fs.st_gid));
+            }
+        }
+        print_cgroup("act.cgroup");
+        ::_exit(0);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    out("act.exit=" + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128));
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    Options opt;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc)
+                usage();
+            return argv[++i];
+        };
+        if (a == "--confdir") opt.confdir = value();
+        else if (a == "--service") opt.service = value();
+        else if (a == "--user") opt.user = value();
+        else if (a == "--null-user") opt.user_null = true;
+        else if (a == "--umask") opt.umask_value = static_cast<int>(std::stol(value(), nullptr, 8));
+        else if (a == "--in") opt.in.push_back(value());
+        else if (a == "--caller-uid") opt.caller_uid = std::stol(value());
+        else if (a == "--close-caller-uid") opt.close_caller_uid = std::stol(value());
+        else if (a == "--act-as-user") opt.act_as_user = true;
+        else if (a == "--enable") opt.enable.push_back(value());
+        else if (a == "--hold") opt.hold = true;
+        else if (a == "--no-close") opt.no_close = true;
+        else if (a == "--close-twice") opt.close_twice = true;
+        else if (a == "--close-only") opt.close_only = true;
+        else usage();
+    }
+    if (opt.confdir.empty() || opt.service.empty())
+        usage();
+
+    out("driver.pid=" + std::to_string(::getpid()));
+    auto mounts = cgroup_mounts();
+    for (const auto& spec : opt.in)
+        if (!move_into(mounts, spec))
+            return 1;
+    print_cgroup("cgroup_before");
+    if (opt.caller_uid >= 0) {
+        auto uid = static_cast<uid_t>(opt.caller_uid);
+        if (::setgroups(0, nullptr) != 0 || ::setgid(uid) != 0 || ::setuid(uid) != 0) {
+            out("caller_error=" + errno_name(errno));
+            return 1;
+        }
+    }
+    if (opt.umask_value >= 0)
+        ::umask(static_cast<mode_t>(opt.umask_value));
+
+    pam_conv conv{null_conv, nullptr};
+    pam_handle_t* pamh = nullptr;
+    int rc = ::pam_start_confdir(opt.service.c_str(), opt.user_null ? nullptr : opt.user.c_str(),
+                                 &conv, opt.confdir.c_str(), &pamh);
+    out("start=" + std::to_string(rc));
+    if (rc != PAM_SUCCESS)
+        return 0;
+    if (!opt.close_only) {
+        rc = ::pam_open_session(pamh, 0);
+        out("open=" + code_text(pamh, rc));
+        mode_t now = ::umask(0);
+        ::umask(now);
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(now));
+        out(std::string("umask_after=") + buf);
+        print_cgroup("cgroup");
+        if (opt.act_as_user && rc == PAM_SUCCESS)
+            act_as_user(opt);
+    }
+    if (opt.hold) {
+        out("held");
+        char c = 0;
+        while (::read(STDIN_FILENO, &c, 1) < 0 && errno == EINTR) {
+        }
+    }
+    if (!opt.no_close) {
+        if (opt.close_caller_uid >= 0) {
+            auto uid = static_cast<uid_t>(opt.close_caller_uid);
+            if (::setgroups(0, nullptr) != 0 || ::setgid(uid) != 0 || ::setuid(uid) != 0)
+                out("close_caller_error=" + errno_name(errno));
+        }
+        rc = ::pam_close_session(pamh, 0);
+        out("close=" + code_text(pamh, rc));
+        if (opt.close_twice) {
+            rc = ::pam_close_session(pamh, 0);
+            out("close2=" + code_text(pamh, rc));
+        }
+        print_cgroup("cgroup_after_close");
+    }
+    rc = ::pam_end(pamh, rc);
+    out("end=" + std::to_string(rc));
+    return 0;
+}
