@@ -5,8 +5,15 @@
 set -euo pipefail
 module=$1 driver=$2 options=$3
 
-confdir=$(mktemp -d /tmp/pam.d.XXXXXX)
-printf 'session optional %s %s\n' "$module" "$options" > "$confdir/common-session"
+# The container's /etc is a private overlay: its common-session is ours to change, the host's is
+# never touched. Refuse to go on anywhere else.
+if [ "$(awk '$5 == "/etc" {t = $9} END {print t}' /proc/self/mountinfo)" != overlay ]; then
+  echo "demo-inside: /etc is not the container's private overlay; refusing to edit PAM files" >&2
+  exit 1
+fi
+confdir=/etc/pam.d
+# As Debian's pam-auth-update would put it (Linux-PAM resolves @include in /etc/pam.d).
+printf 'session\toptional\t%s %s\n' "$module" "$options" >> "$confdir/common-session"
 printf 'session required pam_permit.so\n@include common-session\n' > "$confdir/demo-login"
 
 # Every cgroup directory whose path has a user/ component, as `tree -d` would, with owner and mode.
@@ -34,10 +41,10 @@ while IFS= read -r line <&"${DRIVER[0]}"; do
 done
 echo "-- the session process's /proc/self/cgroup"
 printf '   %s\n' "${proc_lines[@]}"
-echo "-- the tree it made (owner, mode)"
-show_tree
-echo "-- acting as alice: mkdir a child cgroup in her session and move into it"
+echo "-- acting as alice (uid 1000, no privilege): mkdir c1 in her session cgroup, move into it"
 printf '   %s\n' "${act_lines[@]:-(nothing delegated)}"
+echo "-- the tree while the session is open (owner, mode), like tree -d"
+show_tree
 echo "-- pam_close_session"
 echo >&"${DRIVER[1]}"
 while IFS= read -r line <&"${DRIVER[0]}"; do
