@@ -148,7 +148,9 @@ private:
     Result<void> attach(Work& w);
     Result<void> verify(const std::vector<Work>& works);
     void undo_created(Work& w);
-    void undo(std::vector<Work>& works);
+    void undo_attempt(std::vector<Work>& works);
+    void undo_all(std::vector<Work>& works) noexcept;
+    Result<SessionRecord> run_unguarded(const Selection& selection, std::vector<Work>& works);
 
     const Discovery& discovery_;
     const OpenParams& params_;
@@ -335,13 +337,16 @@ void Opener::reap(Work& w, std::set<long>& used)
         const long index = parse_index(name);
         if (index < 0)
             continue;
+        // SPEC §5: only a session that is empty as a whole (no process anywhere below it) and
+        // older than this open is a leftover; a live one keeps every sub-cgroup the user made.
+        const std::string where = w.where(join_cgroup(join_cgroup(w.record.base, user_rel_), name));
         bool stale = false;
         if (auto fd = fs::open_dir_at(w.user_dir_fd.get(), name); fd.ok()) {
             auto st = fs::stat_fd(fd.value().get());
-            stale = st.ok() && !newer(st.value().st_mtim, params_.started);
+            stale = st.ok() && !newer(st.value().st_mtim, params_.started) && !tree_populated(fd.value().get());
         }
-        if (stale && remove_tree(w.user_dir_fd.get(), name, notes_)) {
-            debug(notes_, w.where(join_cgroup(join_cgroup(w.record.base, user_rel_), name)) + ": stale, removed");
+        if (stale && remove_tree(w.user_dir_fd.get(), name, where, notes_)) {
+            debug(notes_, where + ": stale, removed");
             continue;
         }
         used.insert(index);
@@ -431,7 +436,7 @@ void Opener::undo_created(Work& w)
         Result<void> moved = origin.ok() ? fs::write_at(origin.value().get(), "cgroup.procs", std::to_string(params_.pid))
                                          : Result<void>(origin.error());
         if (!moved.ok())
-            debug(notes_, w.where(w.record.origin) + ": moving back: " + moved.error().message());
+            notice(notes_, w.where(w.record.origin) + ": moving the process back: " + moved.error().message());
         w.attached = false;
     }
     if (w.created_leaf && w.session_fd.valid())
@@ -444,7 +449,8 @@ void Opener::undo_created(Work& w)
     w.created_session = false;
 }
 
-void Opener::undo(std::vector<Work>& works)
+/// Undoes what one creation attempt made (not the in-place delegations, which stay across retries).
+void Opener::undo_attempt(std::vector<Work>& works)
 {
     for (auto it = works.rbegin(); it != works.rend(); ++it) {
         Work& w = *it;
@@ -458,16 +464,41 @@ void Opener::undo(std::vector<Work>& works)
             ignore_error(fs::remove_dir_at(w.base_fd.get(), kUserDir));
         w.created_user_dir = false;
         w.created_user = false;
-        if (w.in_place_fd.valid())
-            undo_owner_changes(w.in_place_fd.get(), w.in_place_changes);
-        w.in_place_changes.clear();
+    }
+}
+
+/// Undoes everything this open did, in-place delegations included. Best effort and never
+/// throwing: it also runs while an exception (bad_alloc) is on its way out.
+void Opener::undo_all(std::vector<Work>& works) noexcept
+{
+    try {
+        undo_attempt(works);
+        for (auto& w : works) {
+            if (w.in_place_fd.valid())
+                undo_owner_changes(w.in_place_fd.get(), w.in_place_changes);
+            w.in_place_changes.clear();
+        }
+    } catch (...) {
+        // Out of memory while undoing: what is left is reaped at the next open.
     }
 }
 
 Result<SessionRecord> Opener::run(const Selection& selection)
 {
+    std::vector<Work> works;
+    try {
+        return run_unguarded(selection, works);
+    } catch (...) {
+        // STYLE rule 3: nothing half-made survives an exception (the adapter reports PAM_BUF_ERR).
+        undo_all(works);
+        throw;
+    }
+}
+
+Result<SessionRecord> Opener::run_unguarded(const Selection& selection, std::vector<Work>& works)
+{
     user_rel_ = std::string(kUserDir) + "/" + params_.user.name;
-    std::vector<Work> works(selection.chosen.size());
+    works.resize(selection.chosen.size());
     for (std::size_t i = 0; i < works.size(); ++i) {
         works[i].hierarchy = &discovery_.hierarchies[selection.chosen[i].index];
         works[i].enable = selection.chosen[i].enable;
@@ -475,7 +506,7 @@ Result<SessionRecord> Opener::run(const Selection& selection)
             return r.error();
     }
     const auto fail = [&](const Error& error) -> Result<SessionRecord> {
-        undo(works);
+        undo_all(works);
         return error;
     };
     for (auto& w : works)
@@ -552,7 +583,7 @@ Result<SessionRecord> Opener::run(const Selection& selection)
             break;
         // Something this attempt made was removed by a concurrent close or reaper: start over.
         debug(notes_, vanished->message() + "; retrying");
-        undo(works);
+        undo_attempt(works);
         index = -1;
         if (attempt + 1 == kMaxCreateAttempts)
             return fail(vanished->wrap("gave up after " + std::to_string(kMaxCreateAttempts) + " attempts"));
@@ -576,10 +607,11 @@ const Hierarchy* find_hierarchy(const Discovery& discovery, const HierarchySessi
     return nullptr;
 }
 
-bool remove_tree_at(int parent_fd, const std::string& name, int depth, int& budget, Notes& notes)
+bool remove_tree_at(int parent_fd, const std::string& name, const std::string& where, int depth, int& budget,
+                    Notes& notes)
 {
     if (depth > kMaxTreeDepth || --budget < 0) {
-        debug(notes, "cgroup tree deeper or larger than the removal bounds; left in place");
+        debug(notes, where + ": cgroup tree deeper or larger than the removal bounds; left in place");
         return false;
     }
     auto fd = fs::open_dir_at(parent_fd, name);
@@ -587,21 +619,59 @@ bool remove_tree_at(int parent_fd, const std::string& name, int depth, int& budg
         return fd.error().code == ENOENT;
     if (auto children = fs::list_subdirs(fd.value().get()); children.ok())
         for (const auto& child : children.value())
-            remove_tree_at(fd.value().get(), child, depth + 1, budget, notes);
+            remove_tree_at(fd.value().get(), child, where + "/" + child, depth + 1, budget, notes);
     auto removed = fs::remove_dir_at(parent_fd, name);
     if (!removed.ok() && removed.error().code != ENOENT) {
-        debug(notes, name + ": " + removed.error().message() + ", left in place");
+        debug(notes, where + ": " + std::strerror(removed.error().code) + ", left in place");
         return false;
     }
     return true;
 }
 
+bool populated_at(int fd, int depth, int& budget)
+{
+    if (depth > kMaxTreeDepth || --budget < 0)
+        return true;
+    if (auto events = fs::read_at(fd, "cgroup.events"); events.ok()) {
+        const std::string& text = events.value();
+        const std::size_t at = text.find("populated ");
+        return at == std::string::npos || text.compare(at, 11, "populated 0") != 0;
+    }
+    auto procs = fs::read_at(fd, "cgroup.procs");
+    if (!procs.ok()) {
+        if (procs.error().code != ENOENT)
+            return true;
+    } else if (procs.value().find_first_not_of(" \n") != std::string::npos) {
+        return true;
+    }
+    auto children = fs::list_subdirs(fd);
+    if (!children.ok())
+        return true;
+    for (const auto& child : children.value()) {
+        auto child_fd = fs::open_dir_at(fd, child);
+        if (!child_fd.ok()) {
+            if (child_fd.error().code == ENOENT)
+                continue;
+            return true;
+        }
+        if (populated_at(child_fd.value().get(), depth + 1, budget))
+            return true;
+    }
+    return false;
+}
+
 } // namespace
 
-bool remove_tree(int parent_fd, const std::string& name, Notes& notes)
+bool remove_tree(int parent_fd, const std::string& name, const std::string& where, Notes& notes)
 {
     int budget = kMaxTreeEntries;
-    return remove_tree_at(parent_fd, name, 0, budget, notes);
+    return remove_tree_at(parent_fd, name, where, 0, budget, notes);
+}
+
+bool tree_populated(int fd)
+{
+    int budget = kMaxTreeEntries;
+    return populated_at(fd, 0, budget);
 }
 
 Result<SessionRecord> open_session(const Discovery& discovery, const Selection& selection,
@@ -651,10 +721,15 @@ void close_session(const Discovery& discovery, const SessionRecord& record, pid_
             debug(notes, where + ": " + user_dir.error().message());
             continue;
         }
-        if (!remove_tree(user_dir.value().get(), *session_rel, notes)) {
-            debug(notes, where + ": busy, left in place");
+        // A session that still runs something (a background job, a running container) keeps its
+        // whole tree; the user's next open reaps it once it is empty.
+        if (auto session_fd = fs::open_dir_at(user_dir.value().get(), *session_rel);
+            session_fd.ok() && tree_populated(session_fd.value().get())) {
+            debug(notes, where + ": still in use, left in place");
             continue;
         }
+        if (!remove_tree(user_dir.value().get(), *session_rel, where, notes))
+            continue;
         const auto user_rel_to_mount = path_below_mount(*h, join_cgroup(hs.base, kUserDir));
         if (!user_rel_to_mount)
             continue;

@@ -96,6 +96,14 @@ void close_session(const Discovery& discovery, const SessionRecord& record, pid_
 
 /// Removes the empty cgroup `name` below `parent_fd` and its empty descendants, bottom-up, within
 /// kMaxTreeDepth/kMaxTreeEntries. True when `name` is gone (or was already). Busy cgroups stay.
-bool remove_tree(int parent_fd, const std::string& name, Notes& notes);
+/// Callers first check tree_populated(): a session that still runs anything keeps its whole tree
+/// (the user's stopped containers' cgroups included). Notes are prefixed with `where`.
+bool remove_tree(int parent_fd, const std::string& name, const std::string& where, Notes& notes);
+
+/// True when a process runs anywhere in the cgroup tree at `fd`: cgroup2's cgroup.events
+/// "populated" (cgroup-v2.rst "Core Interface Files"), else every cgroup.procs of the tree (v1),
+/// within kMaxTreeDepth/kMaxTreeEntries. What cannot be read or lies beyond the bounds counts as
+/// populated, so nothing is removed on a guess; a missing cgroup.procs counts as empty.
+[[nodiscard]] bool tree_populated(int fd);
 
 } // namespace cgfs

@@ -11,6 +11,7 @@
 #include "user_name.hpp"
 
 #include <ctime>
+#include <memory>
 #include <new>
 #include <string>
 #include <syslog.h>
@@ -109,6 +110,15 @@ std::string quoted(std::string_view name)
     return "'" + std::string(name) + "'";
 }
 
+/// The record kept by open, or nullptr.
+const void* session_data(pam_handle_t* pamh)
+{
+    const void* data = nullptr;
+    if (pam_get_data(pamh, kDataName, &data) != PAM_SUCCESS)
+        return nullptr;
+    return data;
+}
+
 void cleanup_record(pam_handle_t*, void* data, int)
 {
     // Runs in forked children too (sshd): only frees memory, never touches cgroups.
@@ -150,6 +160,14 @@ int open_session(pam_handle_t* pamh, int argc, const char** argv)
         log.error("user " + quoted(user) + ": not found in the user database");
         return PAM_SESSION_ERR;
     }
+    // Creating, chowning and moving into cgroups is root's work (in a container: the container's
+    // root). Refused up front, an unprivileged caller cannot end up half-moved into cgroups that
+    // the user happens to own already (case C10).
+    if (::geteuid() != 0) {
+        log.error("user " + quoted(user) + ": the caller is not root (euid " + std::to_string(::geteuid()) +
+                  "), so it cannot create and delegate cgroups");
+        return PAM_SESSION_ERR;
+    }
 
     auto discovery = cgfs::discover();
     if (!discovery.ok()) {
@@ -174,19 +192,25 @@ int open_session(pam_handle_t* pamh, int argc, const char** argv)
     if (auto isolated = cgfs::fs::read_path(kIsolatedCpus); isolated.ok())
         params.isolated_cpus = cgfs::parse_cpu_list(isolated.value()).value_or(std::vector<unsigned>{});
 
+    // Allocated before the session exists, so that nothing after a successful open can fail for
+    // want of memory (moving the record in does not allocate).
+    auto kept = std::make_unique<cgfs::SessionRecord>();
     cgfs::Notes notes;
     auto record = cgfs::open_session(discovery.value(), selection, params, notes);
-    log.notes(notes);
     if (!record.ok()) {
+        log.notes(notes);
         log.error("user " + quoted(user) + ": " + record.error().message());
         return PAM_SESSION_ERR;
     }
-    log.debug(describe(record.value()));
-    auto* kept = new cgfs::SessionRecord(std::move(record).value());
-    if (pam_set_data(pamh, kDataName, kept, cleanup_record) != PAM_SUCCESS) {
-        // Close then finds the session from /proc/self/cgroup instead.
-        delete kept;
-        log.debug("pam_set_data failed; close will work without the session record");
+    *kept = std::move(record).value();
+    if (pam_set_data(pamh, kDataName, kept.get(), cleanup_record) == PAM_SUCCESS)
+        (void)kept.release(); // owned by the PAM handle now; cleanup_record frees it
+    // The session is open: logging is best effort from here on.
+    try {
+        log.notes(notes);
+        log.debug(kept ? "pam_set_data failed; close will find the session from /proc/self/cgroup"
+                       : describe(*static_cast<const cgfs::SessionRecord*>(session_data(pamh))));
+    } catch (const std::bad_alloc&) {
     }
     return PAM_SUCCESS;
 }
@@ -198,10 +222,7 @@ int close_session(pam_handle_t* pamh, int argc, const char** argv)
     if (!read_options(options, log))
         return PAM_SESSION_ERR;
 
-    const void* data = nullptr;
-    const cgfs::SessionRecord* record = nullptr;
-    if (pam_get_data(pamh, kDataName, &data) == PAM_SUCCESS && data != nullptr)
-        record = static_cast<const cgfs::SessionRecord*>(data);
+    const auto* record = static_cast<const cgfs::SessionRecord*>(session_data(pamh));
 
     auto discovery = cgfs::discover();
     if (!discovery.ok()) {

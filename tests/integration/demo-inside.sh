@@ -30,8 +30,11 @@ show_tree() {
 }
 
 coproc DRIVER { "$driver" --confdir "$confdir" --service demo-login --user alice --act-as-user --hold 2>&1; }
+# Bash unsets DRIVER and DRIVER_PID when the coprocess exits: keep our own copies.
+exec {from_driver}<&"${DRIVER[0]}" {to_driver}>&"${DRIVER[1]}"
+driver_pid=$DRIVER_PID
 echo "-- pam_open_session as alice (uid $(id -u alice)) through $confdir/demo-login"
-while IFS= read -r line <&"${DRIVER[0]}"; do
+while IFS= read -r line <&"$from_driver"; do
   case "$line" in
     open=*) echo "   result: ${line#open=}" ;;
     cgroup=*) proc_lines+=("${line#cgroup=}") ;;
@@ -46,13 +49,13 @@ printf '   %s\n' "${act_lines[@]:-(nothing delegated)}"
 echo "-- the tree while the session is open (owner, mode), like tree -d"
 show_tree
 echo "-- pam_close_session"
-echo >&"${DRIVER[1]}"
-while IFS= read -r line <&"${DRIVER[0]}"; do
+echo >&"$to_driver"
+while IFS= read -r line <&"$from_driver"; do
   case "$line" in
     close=*) echo "   result: ${line#close=}" ;;
     cgroup_after_close=*) echo "   now in: ${line#cgroup_after_close=}" ;;
   esac
 done
-wait "$DRIVER_PID" || true
+wait "$driver_pid" || true
 echo "-- what remains (BASE/user stays; alice's cgroups are gone)"
 show_tree

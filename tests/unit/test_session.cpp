@@ -170,11 +170,11 @@ TEST_CASE("session: remove_tree removes empty directories bottom-up", "[session]
     tmp.mkdirs("0/session");
     tmp.mkdirs("1");
     cgfs::Notes notes;
-    CHECK(cgfs::remove_tree(tmp.fd(), "0", notes));
+    CHECK(cgfs::remove_tree(tmp.fd(), "0", "test", notes));
     CHECK_FALSE(tmp.exists("0"));
     CHECK(tmp.exists("1"));
     CHECK(notes.empty());
-    CHECK(cgfs::remove_tree(tmp.fd(), "0", notes)); // already gone
+    CHECK(cgfs::remove_tree(tmp.fd(), "0", "test", notes)); // already gone
     CHECK(notes.empty());
 }
 
@@ -185,11 +185,11 @@ TEST_CASE("session: remove_tree leaves a busy subtree and says so", "[session]")
     tmp.mkdirs("0/empty");
     tmp.write("0/busy/cgroup.procs", "1234\n"); // on a plain directory a file makes rmdir fail
     cgfs::Notes notes;
-    CHECK_FALSE(cgfs::remove_tree(tmp.fd(), "0", notes));
+    CHECK_FALSE(cgfs::remove_tree(tmp.fd(), "0", "test", notes));
     CHECK(tmp.exists("0/busy/cgroup.procs"));
     CHECK_FALSE(tmp.exists("0/empty"));
-    CHECK(texts(notes) == Strings{"debug|busy: rmdir busy: Directory not empty, left in place",
-                                  "debug|0: rmdir 0: Directory not empty, left in place"});
+    CHECK(texts(notes) == Strings{"debug|test/busy: Directory not empty, left in place",
+                                  "debug|test: Directory not empty, left in place"});
 }
 
 TEST_CASE("session: remove_tree never follows a symlink", "[session]")
@@ -201,11 +201,11 @@ TEST_CASE("session: remove_tree never follows a symlink", "[session]")
     tmp.mkdirs("1");
     REQUIRE(::symlink(elsewhere.path("victim").c_str(), tmp.path("1/link").c_str()) == 0);
     cgfs::Notes notes;
-    CHECK_FALSE(cgfs::remove_tree(tmp.fd(), "0", notes));
+    CHECK_FALSE(cgfs::remove_tree(tmp.fd(), "0", "test", notes));
     CHECK(elsewhere.exists("victim/child"));
     // A symlink inside is not a directory entry of type DT_DIR: not descended, and it keeps the
     // parent non-empty.
-    CHECK_FALSE(cgfs::remove_tree(tmp.fd(), "1", notes));
+    CHECK_FALSE(cgfs::remove_tree(tmp.fd(), "1", "test", notes));
     CHECK(elsewhere.exists("victim/child"));
     CHECK(tmp.exists("1/link"));
 }
@@ -215,7 +215,7 @@ TEST_CASE("session: remove_tree removes a tree exactly kMaxTreeDepth deep", "[se
     TempDir tmp;
     make_chain(tmp, "0", cgfs::kMaxTreeDepth);
     cgfs::Notes notes;
-    CHECK(cgfs::remove_tree(tmp.fd(), "0", notes));
+    CHECK(cgfs::remove_tree(tmp.fd(), "0", "test", notes));
     CHECK_FALSE(tmp.exists("0"));
     CHECK(notes.empty());
 }
@@ -225,16 +225,19 @@ TEST_CASE("session: remove_tree stops at kMaxTreeDepth and leaves the deeper tre
     TempDir tmp;
     make_chain(tmp, "0", cgfs::kMaxTreeDepth + 1);
     cgfs::Notes notes;
-    CHECK_FALSE(cgfs::remove_tree(tmp.fd(), "0", notes));
+    CHECK_FALSE(cgfs::remove_tree(tmp.fd(), "0", "test", notes));
     std::string deepest = "0";
     for (int i = 0; i <= cgfs::kMaxTreeDepth; ++i)
         deepest += "/d";
     CHECK(tmp.exists(deepest));
     REQUIRE_FALSE(notes.empty());
-    CHECK(notes.front().text == "cgroup tree deeper or larger than the removal bounds; left in place");
+    std::string where = "test";
+    for (int i = 0; i <= cgfs::kMaxTreeDepth; ++i)
+        where += "/d";
+    CHECK(notes.front().text == where + ": cgroup tree deeper or larger than the removal bounds; left in place");
     CHECK(notes.front().level == cgfs::Note::Level::debug);
     CHECK(notes.size() == static_cast<std::size_t>(cgfs::kMaxTreeDepth) + 2);
-    CHECK(notes.back().text == "0: rmdir 0: Directory not empty, left in place");
+    CHECK(notes.back().text == "test: Directory not empty, left in place");
 }
 
 TEST_CASE("session: remove_tree removes at most kMaxTreeEntries directories", "[session]")
@@ -246,7 +249,7 @@ TEST_CASE("session: remove_tree removes at most kMaxTreeEntries directories", "[
         made += ::mkdir(tmp.path("fits/" + std::to_string(i)).c_str(), 0755) == 0 ? 1 : 0;
     REQUIRE(made == cgfs::kMaxTreeEntries - 1);
     cgfs::Notes notes;
-    CHECK(cgfs::remove_tree(tmp.fd(), "fits", notes));
+    CHECK(cgfs::remove_tree(tmp.fd(), "fits", "test", notes));
     CHECK_FALSE(tmp.exists("fits"));
     CHECK(notes.empty());
 
@@ -255,15 +258,17 @@ TEST_CASE("session: remove_tree removes at most kMaxTreeEntries directories", "[
     for (int i = 0; i < cgfs::kMaxTreeEntries; ++i)
         made += ::mkdir(tmp.path("wide/" + std::to_string(i)).c_str(), 0755) == 0 ? 1 : 0;
     REQUIRE(made == cgfs::kMaxTreeEntries);
-    CHECK_FALSE(cgfs::remove_tree(tmp.fd(), "wide", notes));
+    CHECK_FALSE(cgfs::remove_tree(tmp.fd(), "wide", "test", notes));
     auto left = cgfs::fs::list_subdirs(tmp.fd());
     REQUIRE(left.ok());
     CHECK(left.value() == Strings{"wide"});
     auto inside = cgfs::fs::open_dir_at(tmp.fd(), "wide");
     REQUIRE(inside.ok());
-    CHECK(cgfs::fs::list_subdirs(inside.value().get()).value().size() == 1);
-    CHECK(texts(notes) == Strings{"debug|cgroup tree deeper or larger than the removal bounds; left in place",
-                                  "debug|wide: rmdir wide: Directory not empty, left in place"});
+    const Strings rest = cgfs::fs::list_subdirs(inside.value().get()).value();
+    REQUIRE(rest.size() == 1);
+    CHECK(texts(notes) == Strings{"debug|test/" + rest[0] +
+                                      ": cgroup tree deeper or larger than the removal bounds; left in place",
+                                  "debug|test: Directory not empty, left in place"});
 }
 
 namespace {
@@ -347,8 +352,7 @@ TEST_CASE("session: close leaves a busy session and the user directory", "[sessi
     cgfs::Notes notes;
     cgfs::close_session(d, alice_session(0), 1, notes);
     CHECK(tmp.exists("user/alice/0/cgroup.procs"));
-    CHECK(texts(notes) == Strings{"debug|0: rmdir 0: Directory not empty, left in place",
-                                  "debug|freezer: /user/alice/0: busy, left in place"});
+    CHECK(texts(notes) == Strings{"debug|freezer: /user/alice/0: still in use, left in place"});
 }
 
 TEST_CASE("session: close touches nothing for in-place and already delegated hierarchies", "[session]")
@@ -375,4 +379,39 @@ TEST_CASE("session: close of a hierarchy no longer mounted is a debug note", "[s
     cgfs::Notes empty_notes;
     cgfs::close_session(none, SessionRecord{}, 1, empty_notes);
     CHECK(empty_notes.empty());
+}
+
+TEST_CASE("session: tree_populated sees a process anywhere below, v1 style", "[session]")
+{
+    TempDir tmp;
+    tmp.mkdirs("0/lxc.payload.c1/init.scope");
+    tmp.mkdirs("0/empty");
+    tmp.write("0/cgroup.procs", "\n");
+    tmp.write("0/empty/cgroup.procs", "");
+    tmp.write("0/lxc.payload.c1/cgroup.procs", "");
+    tmp.write("0/lxc.payload.c1/init.scope/cgroup.procs", "4242\n");
+    const cgfs::UniqueFd busy(::openat(tmp.fd(), "0", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    CHECK(cgfs::tree_populated(busy.get()));
+    const cgfs::UniqueFd empty(::openat(tmp.fd(), "0/empty", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    CHECK_FALSE(cgfs::tree_populated(empty.get()));
+}
+
+TEST_CASE("session: tree_populated trusts cgroup2's cgroup.events", "[session]")
+{
+    TempDir tmp;
+    tmp.mkdirs("0/session");
+    tmp.write("0/cgroup.events", "populated 0\nfrozen 0\n");
+    tmp.write("0/session/cgroup.procs", "4242\n"); // not read: cgroup.events covers the subtree
+    const cgfs::UniqueFd idle(::openat(tmp.fd(), "0", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    CHECK_FALSE(cgfs::tree_populated(idle.get()));
+    tmp.write("0/cgroup.events", "populated 1\nfrozen 0\n");
+    CHECK(cgfs::tree_populated(idle.get()));
+}
+
+TEST_CASE("session: tree_populated counts what it cannot read as populated", "[session]")
+{
+    TempDir tmp;
+    make_chain(tmp, "0", cgfs::kMaxTreeDepth + 2);
+    const cgfs::UniqueFd deep(::openat(tmp.fd(), "0", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    CHECK(cgfs::tree_populated(deep.get()));
 }
