@@ -29,6 +29,15 @@ std::vector<std::string> layout_keys(Layout layout);
 // "/user/alice/0" on v1, "/user/alice/0/session" on cgroup2.
 std::string session_leaf(const std::string& key, const std::string& user, int index);
 
+// pam_driver arguments for alice through PAM service `service`, then `more`.
+inline std::vector<std::string> alice(const std::vector<std::string>& more = {},
+                                      const std::string& service = "cgfs-test")
+{
+    std::vector<std::string> args = {"--service", service, "--user", "alice"};
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+}
+
 // The scenario ran to its end (no timeout, no exception in the container).
 void check_ran(const Report& r);
 

@@ -11,13 +11,6 @@ using namespace cgfs_test;
 
 namespace {
 
-std::vector<std::string> alice(const std::vector<std::string>& more = {})
-{
-    std::vector<std::string> args = {"--service", "cgfs-test", "--user", "alice"};
-    args.insert(args.end(), more.begin(), more.end());
-    return args;
-}
-
 void open_close(Layout layout)
 {
     auto prof = core_profile(layout);

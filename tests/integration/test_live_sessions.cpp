@@ -12,13 +12,6 @@ using namespace cgfs_test;
 
 namespace {
 
-std::vector<std::string> alice(const std::vector<std::string>& more = {})
-{
-    std::vector<std::string> args = {"--service", "cgfs-test", "--user", "alice"};
-    args.insert(args.end(), more.begin(), more.end());
-    return args;
-}
-
 std::string session_dir(int index)
 {
     return "/user/alice/" + std::to_string(index);

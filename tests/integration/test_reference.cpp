@@ -23,13 +23,6 @@ std::string reference_module()
     return v != nullptr ? v : "";
 }
 
-std::vector<std::string> alice(const std::vector<std::string>& more = {})
-{
-    std::vector<std::string> args = {"--service", "ref", "--user", "alice"};
-    args.insert(args.end(), more.begin(), more.end());
-    return args;
-}
-
 }  // namespace
 
 TEST_CASE("reference: two sessions share index 0; close leaves the session cgroup",
@@ -37,9 +30,9 @@ TEST_CASE("reference: two sessions share index 0; close leaves the session cgrou
 {
     auto r = run_scenario(Layout::hybrid, [](Container& c) {
         c.service("ref", "-c freezer,memory,name=systemd", reference_module());
-        Driver a = c.start("a", alice());
+        Driver a = c.start("a", alice({}, "ref"));
         a.wait_held();
-        Driver b = c.start("b", alice());
+        Driver b = c.start("b", alice({}, "ref"));
         b.wait_held();
         c.snapshot("both");
         a.finish();
@@ -64,7 +57,7 @@ TEST_CASE("reference: on hybrid only the v1 session directory is chowned", "[ref
 {
     auto r = run_scenario(Layout::hybrid, [](Container& c) {
         c.service("ref", "-c freezer,memory", reference_module());
-        c.run("main", alice({"--no-close", "--umask", "077"}));
+        c.run("main", alice({"--no-close", "--umask", "077"}, "ref"));
         c.snapshot("open");
     });
     check_ran(r);
@@ -87,7 +80,7 @@ TEST_CASE("reference: a pure v1 layout is refused", "[reference][v1]")
     auto r = run_scenario(Layout::v1, [](Container& c) {
         c.service("ref", "-c freezer,memory", reference_module());
         c.snapshot("before");
-        c.run("main", alice({"--no-close"}));
+        c.run("main", alice({"--no-close"}, "ref"));
         c.snapshot("after");
     });
     check_ran(r);
@@ -103,7 +96,7 @@ TEST_CASE("reference: pure v2 with the stock line does nothing and reports succe
     auto r = run_scenario(Layout::v2, [](Container& c) {
         c.service("ref", "-c freezer,memory,name=systemd", reference_module());
         c.snapshot("before");
-        c.run("main", alice({"--no-close"}));
+        c.run("main", alice({"--no-close"}, "ref"));
         c.snapshot("after");
     });
     check_ran(r);
