@@ -150,7 +150,7 @@ std::string remove_cgroup_tree(const std::string& path,
         DIR* dir = ::fdopendir(fd.get());
         if (dir == nullptr)
             return "fdopendir " + path + ": " + std::strerror(errno);
-        fd.release();
+        (void)fd.release(); // the DIR owns it now
         std::vector<std::string> children;
         while (dirent* ent = ::readdir(dir)) {
             std::string name = ent->d_name;

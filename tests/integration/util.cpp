@@ -10,16 +10,6 @@
 
 namespace cgfs_test {
 
-void UniqueFd::reset(int fd)
-{
-    if (fd_ >= 0) {
-        int saved = errno;
-        ::close(fd_);  // never retried: the fd is gone whatever close() says
-        errno = saved;
-    }
-    fd_ = fd;
-}
-
 void throw_errno(const std::string& context) { throw_errno(errno, context); }
 
 void throw_errno(int err, const std::string& context)

@@ -1,7 +1,9 @@
-// Small helpers shared by the integration harness (sandbox, pam_driver is separate): an fd
-// owner, errno-carrying exceptions and whole-file reads/writes. Test code only; the module
+// Small helpers shared by the integration harness (sandbox, pam_driver is separate):
+// errno-carrying exceptions and whole-file reads/writes. Test code only; the module
 // never links this.
 #pragma once
+
+#include "unique_fd.hpp"
 
 #include <string>
 #include <string_view>
@@ -11,35 +13,8 @@
 
 namespace cgfs_test {
 
-// Owns one file descriptor. reset() keeps errno; close is never retried on EINTR.
-class UniqueFd {
-public:
-    UniqueFd() = default;
-    explicit UniqueFd(int fd) : fd_(fd) {}
-    UniqueFd(const UniqueFd&) = delete;
-    UniqueFd& operator=(const UniqueFd&) = delete;
-    UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
-    UniqueFd& operator=(UniqueFd&& other) noexcept
-    {
-        reset(other.release());
-        return *this;
-    }
-    ~UniqueFd() { reset(); }
-
-    [[nodiscard]] int get() const { return fd_; }
-    [[nodiscard]] bool valid() const { return fd_ >= 0; }
-    bool operator!() const = delete;
-    int release()
-    {
-        int fd = fd_;
-        fd_ = -1;
-        return fd;
-    }
-    void reset(int fd = -1);
-
-private:
-    int fd_ = -1;
-};
+// The library's fd owner (header-only; no module code is linked into the harness).
+using cgfs::UniqueFd;
 
 // Throws std::system_error(errno, context).
 [[noreturn]] void throw_errno(const std::string& context);
