@@ -64,10 +64,4 @@ Result<void> delegate_cgroup(int dir_fd, const std::vector<std::string>& files, 
     return change(std::string());
 }
 
-void undo_owner_changes(int dir_fd, const std::vector<OwnerChange>& changes)
-{
-    for (auto it = changes.rbegin(); it != changes.rend(); ++it)
-        ignore_error(fs::chown_at(dir_fd, it->file, it->old_uid, it->old_gid));
-}
-
 } // namespace cgfs

@@ -23,7 +23,9 @@ inline constexpr const char* kKernelDelegateList = "/sys/kernel/cgroup/delegate"
 /// "cgroup.procs", "cgroup.threads", "cgroup.subtree_control".
 [[nodiscard]] std::vector<std::string> delegated_files(CgroupVersion version, std::string_view kernel_list);
 
-/// One owner change, so it can be undone.
+/// One owner change: which file delegation chowned, and from whom. Delegation is never undone:
+/// what is chowned is the user's own cgroup, and a concurrent login of the same user may already
+/// rely on it (a failed open that handed it back to root would break that session).
 struct OwnerChange {
     std::string file; ///< "" for the directory itself
     uid_t old_uid = 0;
@@ -32,11 +34,8 @@ struct OwnerChange {
 
 /// Chowns the directory `dir_fd` and each of `files` in it (AT_SYMLINK_NOFOLLOW) to uid:gid.
 /// Files that do not exist are skipped (memory.* exist only where memory is enabled). Appends
-/// each change made to `changes` (also on error, for rollback). Errors: errno and the file.
+/// each change made to `changes` (also on error). Errors: errno and the file.
 Result<void> delegate_cgroup(int dir_fd, const std::vector<std::string>& files, uid_t uid, gid_t gid,
                              std::vector<OwnerChange>& changes);
-
-/// Undoes `changes` on `dir_fd` (best effort; nothing to report on failure).
-void undo_owner_changes(int dir_fd, const std::vector<OwnerChange>& changes);
 
 } // namespace cgfs

@@ -116,9 +116,6 @@ struct Work {
     bool created_session = false;
     bool created_leaf = false;
     bool attached = false;
-    std::vector<OwnerChange> in_place_changes;
-    UniqueFd in_place_fd;
-    std::vector<OwnerChange> user_dir_changes; // taking over an existing root-owned user/<name>
 
     [[nodiscard]] std::string where(std::string_view cgroup) const
     {
@@ -205,9 +202,8 @@ Result<void> Opener::delegate_in_place(Work& w)
     auto fd = fs::open_path_at(w.hierarchy->root.get(), w.origin_rel);
     if (!fd.ok())
         return fd.error().wrap(w.where(w.record.origin));
-    w.in_place_fd = std::move(fd).value();
-    if (auto done = delegate_cgroup(w.in_place_fd.get(), w.files, params_.user.uid, params_.user.gid,
-                                    w.in_place_changes);
+    std::vector<OwnerChange> changes;
+    if (auto done = delegate_cgroup(fd.value().get(), w.files, params_.user.uid, params_.user.gid, changes);
         !done.ok())
         return done.error().wrap(w.where(w.record.origin));
     debug(notes_, w.where(w.record.origin) + ": systemd cgroup of uid " + std::to_string(params_.user.uid) +
@@ -319,8 +315,8 @@ Result<void> Opener::prepare_user_dir(Work& w)
     }
     if (auto r = init_level(w, w.user_fd.get(), w.user_dir_fd.get(), w.created_user_dir, user_dir_cg); !r.ok())
         return r;
-    if (auto r = delegate_cgroup(w.user_dir_fd.get(), w.files, params_.user.uid, params_.user.gid,
-                                 w.user_dir_changes);
+    std::vector<OwnerChange> changes;
+    if (auto r = delegate_cgroup(w.user_dir_fd.get(), w.files, params_.user.uid, params_.user.gid, changes);
         !r.ok())
         return r.error().wrap(w.where(user_dir_cg));
     return {};
@@ -449,15 +445,12 @@ void Opener::undo_created(Work& w)
     w.created_session = false;
 }
 
-/// Undoes what one creation attempt made (not the in-place delegations, which stay across retries).
+/// Undoes what one creation attempt made: moves the caller back, removes what it created.
 void Opener::undo_attempt(std::vector<Work>& works)
 {
     for (auto it = works.rbegin(); it != works.rend(); ++it) {
         Work& w = *it;
         undo_created(w);
-        if (!w.created_user_dir && w.user_dir_fd.valid())
-            undo_owner_changes(w.user_dir_fd.get(), w.user_dir_changes);
-        w.user_dir_changes.clear();
         if (w.created_user_dir && w.user_fd.valid())
             ignore_error(fs::remove_dir_at(w.user_fd.get(), params_.user.name));
         if (w.created_user && w.base_fd.valid())
@@ -467,17 +460,13 @@ void Opener::undo_attempt(std::vector<Work>& works)
     }
 }
 
-/// Undoes everything this open did, in-place delegations included. Best effort and never
+/// Undoes everything this open created and moves the caller back. Owner changes stay (see
+/// OwnerChange: a concurrent login of the same user may rely on them). Best effort and never
 /// throwing: it also runs while an exception (bad_alloc) is on its way out.
 void Opener::undo_all(std::vector<Work>& works) noexcept
 {
     try {
         undo_attempt(works);
-        for (auto& w : works) {
-            if (w.in_place_fd.valid())
-                undo_owner_changes(w.in_place_fd.get(), w.in_place_changes);
-            w.in_place_changes.clear();
-        }
     } catch (...) {
         // Out of memory while undoing: what is left is reaped at the next open.
     }

@@ -100,10 +100,12 @@ void close_session(const Discovery& discovery, const SessionRecord& record, pid_
 /// (the user's stopped containers' cgroups included). Notes are prefixed with `where`.
 bool remove_tree(int parent_fd, const std::string& name, const std::string& where, Notes& notes);
 
-/// True when a process runs anywhere in the cgroup tree at `fd`: cgroup2's cgroup.events
-/// "populated" (cgroup-v2.rst "Core Interface Files"), else every cgroup.procs of the tree (v1),
-/// within kMaxTreeDepth/kMaxTreeEntries. What cannot be read or lies beyond the bounds counts as
-/// populated, so nothing is removed on a guess; a missing cgroup.procs counts as empty.
+/// True when a process runs anywhere in the cgroup tree at `fd`. cgroup2: cgroup.events
+/// "populated", which the kernel keeps for the whole subtree (cgroup-v2.rst "Core Interface
+/// Files"), so no walk and no bounds are needed. v1: every cgroup.procs of the tree, within
+/// kMaxTreeDepth/kMaxTreeEntries; what cannot be read or lies beyond the bounds counts as
+/// populated, so nothing is removed on a guess; a missing cgroup.procs counts as empty. (An
+/// unpopulated cgroup2 tree larger than the bounds is removed in part, the rest at later opens.)
 [[nodiscard]] bool tree_populated(int fd);
 
 } // namespace cgfs

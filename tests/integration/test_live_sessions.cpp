@@ -117,8 +117,44 @@ void unprivileged_open_refused_with_live_session(Layout layout)
     check_log(r, LOG_ERR, 1, {"'alice'", "not root"});
 }
 
+// A failed open leaves a systemd cgroup it delegated in place with the user: another login of
+// the same user may already run in it (found in review: a failing login handed the scope back
+// to root under a successful one).
+void failed_open_keeps_in_place_delegation(Layout layout)
+{
+    const std::string scope = "/user.slice/user-1000.slice/session-1.scope";
+    auto r = run_scenario(layout, [&](Container& c) {
+        c.mkdir("name=systemd:/init.scope");
+        c.move(1, "name=systemd:/init.scope");
+        c.mkdir("name=systemd:" + scope);
+        c.mkdir("freezer:/user/alice", kBobUid, kBobUid); // not alice's: the open fails there
+        c.service("cgfs-test", "-c freezer,name=systemd");
+        c.snapshot("before");
+        c.run("failing", alice({"--in", "name=systemd:" + scope, "--no-close"}));
+        c.snapshot("after");
+    });
+    check_ran(r);
+    INFO(r.describe());
+    const auto& d = r.driver("failing");
+    CHECK(d.code("open") == kPamSessionErr);
+    check_in_place(r.snap("after"), "name=systemd", scope, kAliceUid);
+    check_proc_in(d, "cgroup", "name=systemd", scope);
+    check_proc_in(d, "cgroup", "freezer", "/");
+    CHECK(r.snap("after").dir_paths("freezer") == r.snap("before").dir_paths("freezer"));
+    CHECK(r.snap("after").non_root_files("freezer") == r.snap("before").non_root_files("freezer"));
+    check_log(r, LOG_ERR, 1, {"'alice'", "/user/alice: owned by uid 1001"});
+}
+
 } // namespace
 
+TEST_CASE("live: a failed open keeps the in-place delegation [v1]", "[v1][live]")
+{
+    failed_open_keeps_in_place_delegation(Layout::v1);
+}
+TEST_CASE("live: a failed open keeps the in-place delegation [hybrid]", "[hybrid][live]")
+{
+    failed_open_keeps_in_place_delegation(Layout::hybrid);
+}
 TEST_CASE("live: a second login leaves the first session's sub-cgroups alone [v1]", "[v1][live]")
 {
     second_login_keeps_live_subtree(Layout::v1);
