@@ -23,6 +23,7 @@
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -696,11 +697,28 @@ SandboxResult run_in_sandbox(const SandboxConfig& config,
     UniqueFd report_write(pipefd[1]);
 
     ScratchSet scratch(used);
+    // A runner that is told to stop (meson's timeout, ^C, `timeout`) must still remove what it
+    // made: SIGTERM/SIGINT/SIGHUP are taken through a signalfd while the container runs, end the
+    // container, and are raised again after the cleanup.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    for (int sig : {SIGTERM, SIGINT, SIGHUP})
+        sigaddset(&stop_signals, sig);
+    sigset_t old_mask;
+    check(::sigprocmask(SIG_BLOCK, &stop_signals, &old_mask), "sigprocmask");
+    UniqueFd stop_fd(::signalfd(-1, &stop_signals, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (!stop_fd.valid()) {
+        int err = errno;
+        ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+        throw_errno(err, "signalfd");
+    }
+    int stop_signal = 0;
     std::fflush(nullptr);
     pid_t child = ::fork();
     if (child < 0)
         throw_errno("fork");
     if (child == 0) {
+        ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
         report_read.reset();
         container_parent(config, used, scratch, syslog_sock.release(), report_write.release(),
                          body);
@@ -719,9 +737,10 @@ SandboxResult run_in_sandbox(const SandboxConfig& config,
     bool exited = false;
     bool report_eof = false;
     while (!exited || !report_eof) {
-        pollfd fds[3] = {{pidfd.get(), POLLIN, 0},
+        pollfd fds[4] = {{pidfd.get(), POLLIN, 0},
                          {syslog_sock.get(), POLLIN, 0},
-                         {report_read.get(), POLLIN, 0}};
+                         {report_read.get(), POLLIN, 0},
+                         {stop_fd.get(), POLLIN, 0}};
         if (exited)
             fds[0].fd = -1;
         if (report_eof)
@@ -729,9 +748,17 @@ SandboxResult run_in_sandbox(const SandboxConfig& config,
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
         int timeout_ms = static_cast<int>(std::max<long>(0, static_cast<long>(left.count())));
-        int n = ::poll(fds, 3, timeout_ms);
+        int n = ::poll(fds, 4, timeout_ms);
         if (n < 0 && errno != EINTR)
             throw_errno("poll");
+        if (n > 0 && (fds[3].revents & POLLIN)) {
+            signalfd_siginfo info{};
+            if (::read(stop_fd.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info) &&
+                stop_signal == 0) {
+                stop_signal = static_cast<int>(info.ssi_signo);
+                ::kill(child, SIGKILL); // our own child; the container's init dies with it
+            }
+        }
         if (n == 0 && !exited && !result.timed_out) {
             // Our own child; init dies with it (PR_SET_PDEATHSIG), and with init the namespace.
             ::kill(child, SIGKILL);
@@ -765,6 +792,9 @@ SandboxResult run_in_sandbox(const SandboxConfig& config,
     }
     drain_syslog(syslog_sock.get(), result.syslog);
     std::string error = scratch.remove_all();
+    ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+    if (stop_signal != 0)
+        ::raise(stop_signal); // the cleanup is done; now stop as asked
     if (!error.empty())
         throw std::runtime_error("cgfs-sandbox: removing scratch cgroups: " + error);
     return result;
