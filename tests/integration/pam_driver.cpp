@@ -241,6 +241,17 @@ void act_as_user(const Options& opt)
                             offered.insert(c);
                 } catch (const std::exception&) {
                 }
+                // What the container's cgroup2 root offers: a controller offered there but not
+                // in <N> was not enabled down the tree, which the test must see as a failure.
+                std::set<std::string> at_root;
+                try {
+                    for (const auto& c : split(read_trimmed(m->point + "/cgroup.controllers"), ' '))
+                        if (!c.empty())
+                            at_root.insert(c);
+                } catch (const std::exception&) {
+                }
+                for (const auto& c : opt.enable)
+                    out(p + "root_offers." + c + "=" + (at_root.count(c) != 0 ? "yes" : "no"));
                 for (const auto& c : opt.enable) {
                     if (offered.count(c) == 0) {
                         out(p + "enable." + c + "=not-offered");

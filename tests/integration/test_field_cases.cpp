@@ -172,11 +172,13 @@ void c04(const std::string& args)
     CHECK(d.value("act.unified.enter") == "ok");
     CHECK(d.value("act.unified.c1_procs_owner") == "1000:1000");
     check_proc_in(d, "act.cgroup", "unified", "/user/alice/0/c1");
-    // memory/pids: where offered to the user's subtree the write must work (this host's cgroup2
-    // offers none: "not-offered" is then the honest answer).
+    // memory/pids: offered by the container's cgroup2 root, the module must have enabled them
+    // down to <N> and alice's write must work; not offered there (this host's cgroup2 offers
+    // none to children), "not-offered" is the only right answer.
     for (const std::string ctrl : {"memory", "pids"}) {
-        std::string v = d.value("act.unified.enable." + ctrl);
-        CHECK((v == "ok" || v == "not-offered"));
+        const std::string at_root = d.value("act.unified.root_offers." + ctrl);
+        REQUIRE((at_root == "yes" || at_root == "no"));
+        CHECK(d.value("act.unified.enable." + ctrl) == (at_root == "yes" ? "ok" : "not-offered"));
     }
     check_no_session(r.snap("closed"), "unified", "alice", true);
     check_log(r, LOG_ERR, 0);
