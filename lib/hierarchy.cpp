@@ -45,15 +45,23 @@ MountKey key_of(const MountEntry& m)
     return key;
 }
 
-bool same_hierarchy(const MountKey& key, const CgroupLine& line)
+/// Does /proc/<pid>/cgroup `line` belong to the hierarchy of this version, sorted controller set
+/// and name? (Co-mounted controllers may be listed in any order.)
+bool line_is(const CgroupLine& line, CgroupVersion version, const std::vector<std::string>& sorted_controllers,
+             std::string_view name)
 {
-    if (key.version == CgroupVersion::v2)
+    if (version == CgroupVersion::v2)
         return line.is_unified();
-    if (line.is_unified() || key.name != line.name)
+    if (line.is_unified() || name != line.name)
         return false;
     std::vector<std::string> controllers = line.controllers;
     std::sort(controllers.begin(), controllers.end());
-    return controllers == key.controllers;
+    return controllers == sorted_controllers;
+}
+
+bool same_hierarchy(const MountKey& key, const CgroupLine& line)
+{
+    return line_is(line, key.version, key.controllers, key.name);
 }
 
 const CgroupLine* find_line(const CgroupTable* table, const MountKey& key)
@@ -100,6 +108,26 @@ Layout layout_of(const std::vector<Hierarchy>& hierarchies)
 }
 
 } // namespace
+
+bool line_matches(const Hierarchy& h, const CgroupLine& line)
+{
+    return line_is(line, h.version, h.controllers, h.name);
+}
+
+std::vector<std::string> parse_controllers(std::string_view text)
+{
+    std::vector<std::string> words;
+    while (!text.empty()) {
+        const std::size_t end = text.find_first_of(" \n");
+        const std::string_view word = text.substr(0, end);
+        if (!word.empty())
+            words.emplace_back(word);
+        if (end == std::string_view::npos)
+            break;
+        text.remove_prefix(end + 1);
+    }
+    return words;
+}
 
 std::string_view layout_name(Layout layout)
 {
@@ -267,19 +295,8 @@ Result<Discovery> discover()
         h.root = std::move(root).value();
         if (h.version == CgroupVersion::v2) {
             // cgroup-v2.rst "Enabling and Disabling": cgroup.controllers lists what can be enabled.
-            auto available = fs::read_at(h.root.get(), "cgroup.controllers");
-            if (available.ok()) {
-                std::string_view text = available.value();
-                while (!text.empty()) {
-                    const std::size_t end = text.find_first_of(" \n");
-                    const std::string_view word = text.substr(0, end);
-                    if (!word.empty())
-                        h.controllers.emplace_back(word);
-                    if (end == std::string_view::npos)
-                        break;
-                    text.remove_prefix(end + 1);
-                }
-            }
+            if (auto available = fs::read_at(h.root.get(), "cgroup.controllers"); available.ok())
+                h.controllers = parse_controllers(available.value());
         }
         usable.push_back(std::move(h));
     }

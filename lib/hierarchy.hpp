@@ -73,6 +73,15 @@ Result<Discovery> discover();
 /// path. When PID 1's cgroup is unknown or outside the mounted subtree, the mount root.
 [[nodiscard]] std::string base_cgroup(const Hierarchy& h);
 
+/// True when the /proc/<pid>/cgroup `line` is this v1 hierarchy's (same controllers, in any
+/// order, and name) or, for cgroup2, the "0::" line. `h` as discovery built it (v1 controllers
+/// sorted).
+[[nodiscard]] bool line_matches(const Hierarchy& h, const CgroupLine& line);
+
+/// The words of a cgroup2 controller list file (cgroup.controllers, cgroup.subtree_control:
+/// space-separated names, cgroup-v2.rst "Core Interface Files").
+[[nodiscard]] std::vector<std::string> parse_controllers(std::string_view text);
+
 /// Joins namespace-relative cgroup paths: join_cgroup("/a", "b/c") == "/a/b/c", ("/", "b") == "/b".
 [[nodiscard]] std::string join_cgroup(std::string_view parent, std::string_view child);
 

@@ -83,20 +83,6 @@ bool is_vanished(int code)
     return code == ENOENT || code == ENODEV;
 }
 
-std::string words_of(std::string_view text, std::set<std::string>& out)
-{
-    while (!text.empty()) {
-        const std::size_t end = text.find_first_of(" \n");
-        const std::string_view word = text.substr(0, end);
-        if (!word.empty())
-            out.emplace(word);
-        if (end == std::string_view::npos)
-            break;
-        text.remove_prefix(end + 1);
-    }
-    return {};
-}
-
 /// Per selected hierarchy state during open.
 struct Work {
     const Hierarchy* hierarchy = nullptr;
@@ -256,9 +242,11 @@ void Opener::enable_controllers(Work& w, int fd, std::string_view cgroup)
     std::set<std::string> available;
     std::set<std::string> enabled;
     if (auto text = fs::read_at(fd, "cgroup.controllers"); text.ok())
-        words_of(text.value(), available);
+        for (auto& word : parse_controllers(text.value()))
+            available.insert(std::move(word));
     if (auto text = fs::read_at(fd, "cgroup.subtree_control"); text.ok())
-        words_of(text.value(), enabled);
+        for (auto& word : parse_controllers(text.value()))
+            enabled.insert(std::move(word));
     std::vector<std::string> still;
     for (const auto& controller : w.enable) {
         if (enabled.count(controller) != 0) {
@@ -408,13 +396,8 @@ Result<void> Opener::verify(const std::vector<Work>& works)
     const CgroupTable table = parse_proc_cgroup(text.value());
     for (const auto& w : works) {
         const Hierarchy& h = *w.hierarchy;
-        const auto line = std::find_if(table.lines.begin(), table.lines.end(), [&](const CgroupLine& l) {
-            if (h.version == CgroupVersion::v2)
-                return l.is_unified();
-            std::vector<std::string> controllers = l.controllers;
-            std::sort(controllers.begin(), controllers.end());
-            return !l.is_unified() && l.name == h.name && controllers == h.controllers;
-        });
+        const auto line = std::find_if(table.lines.begin(), table.lines.end(),
+                                       [&](const CgroupLine& l) { return line_matches(h, l); });
         if (line == table.lines.end())
             return make_error(EIO, w.where(w.record.leaf) + ": hierarchy missing from /proc/" +
                                        std::to_string(params_.pid) + "/cgroup");

@@ -453,3 +453,35 @@ TEST_CASE("hierarchy: discover agrees with build_discovery on this machine (read
         }
     }
 }
+
+TEST_CASE("hierarchy: parse_controllers splits cgroup2 controller lists", "[hierarchy]")
+{
+    CHECK(cgfs::parse_controllers("cpuset cpu io memory pids\n") ==
+          std::vector<std::string>{"cpuset", "cpu", "io", "memory", "pids"});
+    CHECK(cgfs::parse_controllers("\n").empty());
+    CHECK(cgfs::parse_controllers("").empty());
+    CHECK(cgfs::parse_controllers("memory") == std::vector<std::string>{"memory"});
+}
+
+TEST_CASE("hierarchy: line_matches pairs /proc/<pid>/cgroup lines with hierarchies", "[hierarchy]")
+{
+    const cgfs::CgroupTable table =
+        cgfs::parse_proc_cgroup("12:cpuacct,cpu:/a\n9:name=systemd:/b\n4:freezer:/c\n0::/d\n");
+    cgfs::Hierarchy cpu;
+    cpu.controllers = {"cpu", "cpuacct"};
+    cgfs::Hierarchy systemd;
+    systemd.name = "systemd";
+    cgfs::Hierarchy unified;
+    unified.version = cgfs::CgroupVersion::v2;
+    unified.controllers = {"memory"}; // what cgroup2 offers plays no part
+    const auto paths = [&](const cgfs::Hierarchy& h) {
+        std::vector<std::string> out;
+        for (const auto& line : table.lines)
+            if (cgfs::line_matches(h, line))
+                out.push_back(line.path);
+        return out;
+    };
+    CHECK(paths(cpu) == std::vector<std::string>{"/a"});
+    CHECK(paths(systemd) == std::vector<std::string>{"/b"});
+    CHECK(paths(unified) == std::vector<std::string>{"/d"});
+}
