@@ -1,6 +1,8 @@
 // cgfs: module argv parsing (see options.hpp).
 #include "options.hpp"
 
+#include "note.hpp"
+
 #include <algorithm>
 
 namespace cgfs {
@@ -37,20 +39,7 @@ void add_unique(std::vector<std::string>& list, std::string_view item)
 /// Quotes a token for a log line, with control characters made visible.
 std::string quoted(std::string_view token)
 {
-    std::string out = "'";
-    for (const char c : token) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte == 0x7f) {
-            static constexpr char kHex[] = "0123456789abcdef";
-            out += "\\x";
-            out += kHex[byte >> 4];
-            out += kHex[byte & 0xf];
-        } else {
-            out += c;
-        }
-    }
-    out += "'";
-    return out;
+    return "'" + escape_control(token) + "'";
 }
 
 } // namespace

@@ -55,20 +55,7 @@ public:
 private:
     void emit(int priority, const std::string& text) const
     {
-        std::string safe;
-        safe.reserve(text.size());
-        for (const char c : text) {
-            const auto byte = static_cast<unsigned char>(c);
-            if (byte < 0x20 || byte == 0x7f) {
-                static constexpr char kHex[] = "0123456789abcdef";
-                safe += "\\x";
-                safe += kHex[byte >> 4];
-                safe += kHex[byte & 0xf];
-            } else {
-                safe += c;
-            }
-        }
-        pam_syslog(pamh_, priority, "%s", safe.c_str());
+        pam_syslog(pamh_, priority, "%s", cgfs::escape_control(text).c_str());
     }
 
     pam_handle_t* pamh_;
