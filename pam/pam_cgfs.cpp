@@ -190,13 +190,14 @@ int open_session(pam_handle_t* pamh, int argc, const char** argv)
         return PAM_SESSION_ERR;
     }
     *kept = std::move(record).value();
-    if (pam_set_data(pamh, kDataName, kept.get(), cleanup_record) == PAM_SUCCESS)
+    const cgfs::SessionRecord& opened = *kept; // alive until pam_end, or until we return
+    const bool stored = pam_set_data(pamh, kDataName, kept.get(), cleanup_record) == PAM_SUCCESS;
+    if (stored)
         (void)kept.release(); // owned by the PAM handle now; cleanup_record frees it
     // The session is open: logging is best effort from here on.
     try {
         log.notes(notes);
-        log.debug(kept ? "pam_set_data failed; close will find the session from /proc/self/cgroup"
-                       : describe(*static_cast<const cgfs::SessionRecord*>(session_data(pamh))));
+        log.debug(stored ? describe(opened) : "pam_set_data failed; close will find the session from /proc/self/cgroup");
     } catch (const std::bad_alloc&) {
     }
     return PAM_SUCCESS;
