@@ -206,11 +206,12 @@ Discovery build_discovery(const MountTable& mounts, const CgroupTable& self, con
         std::size_t entry;
     };
     std::vector<Candidate> chosen;
+    const std::vector<bool> covered = covered_mounts(mounts.entries);
     for (std::size_t i = 0; i < mounts.entries.size(); ++i) {
         const MountEntry& m = mounts.entries[i];
         if (m.fstype != "cgroup" && m.fstype != "cgroup2")
             continue;
-        if (is_covered(mounts.entries, i))
+        if (covered[i])
             continue;
         MountKey key = key_of(m);
         if (key.version == CgroupVersion::v1 && key.controllers.empty() && key.name.empty())

@@ -133,15 +133,14 @@ MountTable parse_mountinfo(std::string_view text)
     return table;
 }
 
-bool is_covered(const std::vector<MountEntry>& entries, std::size_t index)
+std::vector<bool> covered_mounts(const std::vector<MountEntry>& entries)
 {
-    const MountEntry& self = entries[index];
     std::unordered_map<std::uint64_t, std::size_t> by_id;
     for (std::size_t i = 0; i < entries.size(); ++i)
         by_id.emplace(entries[i].mount_id, i);
-    // Is entry `ancestor` on self's chain of parent mounts? Bounded by the table size, so a
-    // malformed parent cycle cannot loop.
-    const auto is_ancestor_of_self = [&](std::size_t ancestor) {
+    // Is entry `ancestor` on entry `index`'s chain of parent mounts? Bounded by the table size,
+    // so a malformed parent cycle cannot loop.
+    const auto is_ancestor = [&](std::size_t ancestor, std::size_t index) {
         std::size_t current = index;
         for (std::size_t steps = 0; steps <= entries.size(); ++steps) {
             const auto parent = by_id.find(entries[current].parent_id);
@@ -153,17 +152,23 @@ bool is_covered(const std::vector<MountEntry>& entries, std::size_t index)
         }
         return false;
     };
-    for (std::size_t i = index + 1; i < entries.size(); ++i) {
-        const std::string& other = entries[i].mount_point;
-        // A later mount on the same path hides self, also when it is stacked on self (a child).
-        if (other == self.mount_point)
-            return true;
-        // A later mount on a directory above self hides it, unless self sits on that mount (the
-        // kernel may list "/" after mounts made on it).
-        if (path_is_at_or_below(self.mount_point, other) && !is_ancestor_of_self(i))
-            return true;
+    std::vector<bool> covered(entries.size(), false);
+    for (std::size_t index = 0; index < entries.size(); ++index) {
+        const std::string& mine = entries[index].mount_point;
+        for (std::size_t i = index + 1; i < entries.size() && !covered[index]; ++i) {
+            const std::string& other = entries[i].mount_point;
+            // A later mount on the same path hides this one, also when stacked on it (a child);
+            // a later mount on a directory above hides it unless this one sits on that mount
+            // (the kernel may list "/" after mounts made on it).
+            covered[index] = other == mine || (path_is_at_or_below(mine, other) && !is_ancestor(i, index));
+        }
     }
-    return false;
+    return covered;
+}
+
+bool is_covered(const std::vector<MountEntry>& entries, std::size_t index)
+{
+    return covered_mounts(entries)[index];
 }
 
 } // namespace cgfs

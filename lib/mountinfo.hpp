@@ -37,9 +37,13 @@ struct MountTable {
 /// a backslash not followed by three octal digits is kept as it is.
 [[nodiscard]] std::string unescape_mount_field(std::string_view field);
 
-/// True when `entry` is hidden in this mount namespace: a later entry that is not its descendant
-/// is mounted on the same path or on a directory above it (over-mounts, a new /sys/fs/cgroup
-/// tmpfs over the old tree). Entries of `entries` are in mountinfo order.
+/// For each entry of `entries` (in mountinfo order), whether it is hidden in this mount namespace:
+/// a later entry is mounted on the same path (also stacked on it), or on a directory above it
+/// without being one of its parent mounts (a new /sys/fs/cgroup tmpfs over the old tree).
+/// One pass for the whole table: discovery runs at every open and close.
+[[nodiscard]] std::vector<bool> covered_mounts(const std::vector<MountEntry>& entries);
+
+/// covered_mounts(entries)[index], for a single question.
 [[nodiscard]] bool is_covered(const std::vector<MountEntry>& entries, std::size_t index);
 
 } // namespace cgfs

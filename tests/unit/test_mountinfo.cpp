@@ -240,3 +240,25 @@ TEST_CASE("mountinfo: is_covered terminates on a parent cycle", "[mountinfo]")
     CHECK(cgfs::is_covered(self.entries, 0));
     CHECK_FALSE(cgfs::is_covered(self.entries, 1));
 }
+
+TEST_CASE("mountinfo: covered_mounts answers for the whole table at once", "[mountinfo]")
+{
+    // The over-mounted capture: a fresh tmpfs (63) on /sys/fs/cgroup hides the old one (46) and
+    // every old hierarchy below it; the stacked /dev/shm, /dev/pts and proc hide their first
+    // mounts; nothing hides the new tree.
+    const MountTable over = cgfs::parse_mountinfo(read_fixture("hierarchy/ns-overmounted/mountinfo"));
+    const std::vector<bool> covered = cgfs::covered_mounts(over.entries);
+    REQUIRE(covered.size() == over.entries.size());
+    std::vector<std::uint64_t> hidden;
+    for (std::size_t i = 0; i < covered.size(); ++i) {
+        CHECK(covered[i] == cgfs::is_covered(over.entries, i));
+        if (covered[i])
+            hidden.push_back(over.entries[i].mount_id);
+    }
+    std::vector<std::uint64_t> expected;
+    for (const auto& e : over.entries)
+        if (e.mount_id == 44 || e.mount_id == 46 || e.mount_id == 58 || e.mount_id == 60 ||
+            (e.parent_id == 46 && e.mount_point.rfind("/sys/fs/cgroup/", 0) == 0))
+            expected.push_back(e.mount_id);
+    CHECK(hidden == expected);
+}
