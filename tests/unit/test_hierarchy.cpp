@@ -40,13 +40,9 @@ std::vector<std::string> note_texts(const cgfs::Notes& notes, cgfs::Note::Level 
     return out;
 }
 
-/// build_discovery on data/hierarchy/<view>/{mountinfo,self_cgroup,init_cgroup}.
 Discovery view(const std::string& name)
 {
-    const auto mounts = cgfs::parse_mountinfo(read_fixture("hierarchy/" + name + "/mountinfo"));
-    const auto self = cgfs::parse_proc_cgroup(read_fixture("hierarchy/" + name + "/self_cgroup"));
-    const auto init = cgfs::parse_proc_cgroup(read_fixture("hierarchy/" + name + "/init_cgroup"));
-    return cgfs::build_discovery(mounts, self, &init);
+    return cgfs::test::fixture_discovery(name);
 }
 
 Hierarchy make(CgroupVersion version, std::string mount_root, std::string init, std::string self = "/")

@@ -16,10 +16,7 @@ namespace {
 
 Discovery view(const std::string& name)
 {
-    const auto mounts = cgfs::parse_mountinfo(read_fixture("hierarchy/" + name + "/mountinfo"));
-    const auto self = cgfs::parse_proc_cgroup(read_fixture("hierarchy/" + name + "/self_cgroup"));
-    const auto init = cgfs::parse_proc_cgroup(read_fixture("hierarchy/" + name + "/init_cgroup"));
-    return cgfs::build_discovery(mounts, self, &init);
+    return cgfs::test::fixture_discovery(name);
 }
 
 /// A pure-v2 host whose cgroup2 root offers these controllers (what discover() reads).

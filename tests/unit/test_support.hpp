@@ -2,6 +2,7 @@
 // owners — so each test file stays about its own library file.
 #pragma once
 
+#include "hierarchy.hpp"
 #include "unique_fd.hpp"
 
 #include <catch2/catch.hpp>
@@ -102,6 +103,15 @@ inline std::string owner_of(const std::string& path)
     if (::lstat(path.c_str(), &st) != 0)
         return "missing";
     return std::to_string(st.st_uid) + ":" + std::to_string(st.st_gid);
+}
+
+/// build_discovery on the captured view data/hierarchy/<name>/{mountinfo,self_cgroup,init_cgroup}.
+inline cgfs::Discovery fixture_discovery(const std::string& name)
+{
+    const auto mounts = cgfs::parse_mountinfo(read_fixture("hierarchy/" + name + "/mountinfo"));
+    const auto self = cgfs::parse_proc_cgroup(read_fixture("hierarchy/" + name + "/self_cgroup"));
+    const auto init = cgfs::parse_proc_cgroup(read_fixture("hierarchy/" + name + "/init_cgroup"));
+    return cgfs::build_discovery(mounts, self, &init);
 }
 
 inline bool is_root()
