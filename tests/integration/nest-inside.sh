@@ -1,6 +1,6 @@
 #!/bin/bash
-# The nest (issue 3): runs inside a throwaway container (tests/integration/cgfs-sandbox, see
-# tests/nest). As alice, logged in through su and the module, it starts the unprivileged LXC
+# The nest (issue 3): runs inside a throwaway container (tests/integration/cgfs-sandbox, started
+# by nest.sh). As alice, logged in through su and the module, it starts the unprivileged LXC
 # container `parent`; inside it, alice logs in again (lxc-attach, then su - alice, with the module
 # installed in `parent`) and starts the unprivileged container `child`. It prints the nested trees
 # from the outer container and the views from inside both containers, asserts where every payload
@@ -20,6 +20,23 @@ readonly alice_uid=1000
 readonly lxc_log_level=TRACE # "Adding cgroup hierarchy mounted at …" is a TRACE line
 
 failures=0
+
+# su as the login path. NEST_PRELOAD (outer) or /nest/preload (parent) names the ASan runtime when
+# the module is built with it: su is not, and the runtime must come first in the process.
+su_login() {
+  local preload=${NEST_PRELOAD:-}
+  [ -z "$preload" ] && [ -r /nest/preload ] && preload=$(cat /nest/preload)
+  if [ -n "$preload" ]; then
+    LD_PRELOAD=$preload ASAN_OPTIONS=detect_leaks=0 su "$@"
+  else
+    su "$@"
+  fi
+}
+# alice without a login (no PAM session): for LXC's bookkeeping commands.
+as_alice() {
+  env -i HOME=/home/alice USER=alice LOGNAME=alice PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+    setpriv --reuid=alice --regid=alice --init-groups -- "$@"
+}
 check() { # check DESCRIPTION COMMAND...: one line per assertion
   local what=$1; shift
   if "$@"; then echo "   ok    $what"; else echo "   FAIL  $what"; failures=$((failures + 1)); fi
@@ -224,6 +241,7 @@ build_parent_rootfs() {
   printf 'session\toptional\t%s %s\n' /nest/lib/pam_cgfs.so "$options" >> "$rootfs/etc/pam.d/common-session"
   install -m 0644 "$module" "$rootfs/nest/lib/pam_cgfs.so"
   install -m 0755 "$self" "$rootfs/nest/nest.sh"
+  echo "${NEST_PRELOAD:-}" > "$rootfs/nest/preload"
   install -m 4755 /usr/bin/newuidmap /usr/bin/newgidmap "$rootfs/nest/bin/"
   mkdir -p "$rootfs/home/alice/.config/lxc"
   cat > "$rootfs/home/alice/.config/lxc/default.conf" <<EOF
@@ -249,7 +267,8 @@ cleanup() {
       "$NEST_KEEP_LOGS/" 2>/dev/null
   fi
   if [ -d /home/alice/.local/share/lxc/parent ]; then
-    su alice -c 'lxc-stop -n parent -k; lxc-destroy -n parent' >/dev/null 2>&1
+    as_alice lxc-stop -n parent -k >/dev/null 2>&1
+    as_alice lxc-destroy -n parent >/dev/null 2>&1
   fi
   while read -r type mount key; do
     [ -d "$mount/user/alice" ] && find "$mount/user/alice" -depth -type d -exec rmdir {} + 2>/dev/null
@@ -305,7 +324,7 @@ parent_root() {
   echo "-- in parent (lxc-attach as parent's root): /proc/self/cgroup"
   sed 's/^/   /' /proc/self/cgroup
   # A real login: su runs the PAM stack in /etc/pam.d/su of parent, with the module from /nest.
-  su - alice -c "/nest/nest.sh parent-alice $step"
+  su_login - alice -c "/nest/nest.sh parent-alice $step"
 }
 
 # ---- the outer container -----------------------------------------------------------------------
@@ -320,6 +339,10 @@ outer() {
   fi
   local self; self=$(readlink -f "$0")
 
+  trap 'cleanup' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  trap 'exit 129' HUP
   # A fresh home for alice without nosuid/nodev: parent's rootfs lives there and needs its
   # setuid newuidmap copies (the harness's /home is nosuid).
   mount -t tmpfs -o mode=0755 cgfs-nest /home/alice || exit 1
@@ -330,11 +353,7 @@ outer() {
 
   local lxcpath=/home/alice/.local/share/lxc
   local cdir=$lxcpath/parent rootfs=$lxcpath/parent/rootfs
-  su alice -c "mkdir -p $cdir ~/.config/lxc" || exit 1
-  trap 'cleanup' EXIT
-  trap 'exit 130' INT
-  trap 'exit 143' TERM
-  trap 'exit 129' HUP
+  as_alice mkdir -p "$cdir" || exit 1
 
   echo "== building parent's root file system (host /usr read-only, its own /etc)"
   build_parent_rootfs "$module" "$options" "$rootfs" "$self"
@@ -356,14 +375,14 @@ EOF
   chown alice:alice "$cdir/config"
 
   echo "== as alice (su - alice, the module in common-session): lxc-start -n parent"
-  su - alice -c "cat /proc/self/cgroup > ~/session.cgroup; lxc-start -n parent -l $lxc_log_level -o ~/parent.log && lxc-wait -n parent -s RUNNING -t 30" ||
+  su_login - alice -c "cat /proc/self/cgroup > ~/session.cgroup; lxc-start -n parent -l $lxc_log_level -o ~/parent.log && lxc-wait -n parent -s RUNNING -t 30" ||
     { echo "nest: parent did not start"; grep -E " (ERROR|WARN) " /home/alice/parent.log | tail -20; exit 1; }
   echo "-- alice's login shell on the outer container, /proc/self/cgroup"
   sed 's/^/   /' /home/alice/session.cgroup
-  local parent_pid; parent_pid=$(su alice -c 'lxc-info -n parent -p -H')
+  local parent_pid; parent_pid=$(as_alice lxc-info -n parent -p -H)
 
   echo "== as alice: lxc-attach -n parent, then su - alice in there: lxc-start -n child"
-  su - alice -c 'lxc-attach -n parent --clear-env -- /nest/nest.sh parent-root start-child' ||
+  su_login - alice -c 'lxc-attach -n parent --clear-env -- /nest/nest.sh parent-root start-child' ||
     { echo "nest: child did not start"; tail -20 "$rootfs/home/alice/child.log" 2>/dev/null; exit 1; }
 
   echo "== the nested trees, seen from the outer container"
@@ -376,13 +395,13 @@ EOF
   assert_nest "$options" "$parent_pid" "$rootfs"
 
   echo "== stopping and destroying child (from parent) and parent"
-  su - alice -c 'lxc-attach -n parent --clear-env -- /nest/nest.sh parent-root stop-child' >/dev/null ||
+  su_login - alice -c 'lxc-attach -n parent --clear-env -- /nest/nest.sh parent-root stop-child' >/dev/null ||
     { echo "   FAIL  stopping child"; failures=$((failures + 1)); }
   assert_child_gone "$options" "$parent_pid"
-  su - alice -c 'lxc-stop -n parent -k && lxc-destroy -n parent' >/dev/null ||
+  as_alice lxc-stop -n parent -k && as_alice lxc-destroy -n parent >/dev/null ||
     { echo "   FAIL  stopping parent"; failures=$((failures + 1)); }
   # LXC leaves the monitor's lxc.pivot in alice's first session; her next login reaps it.
-  su - alice -c true
+  su_login - alice -c true
   assert_all_gone "$options"
   echo "nest: $((SECONDS - start)) s, $failures failed check(s)"
   ((failures == 0))
