@@ -58,7 +58,7 @@ cgroup_mounts() {
 show_tree() {
   local dir=$1
   if command -v tree >/dev/null; then
-    tree -d -a -u -g --noreport "$dir" | sed 's/^/   /'
+    tree -d -a -u -g --noreport --charset=ascii "$dir" | sed 's/^/   /'
   else
     find "$dir" -type d | sort | sed 's/^/   /'
   fi
