@@ -267,11 +267,15 @@ cleanup() {
       "$NEST_KEEP_LOGS/" 2>/dev/null
   fi
   if [ -d /home/alice/.local/share/lxc/parent ]; then
+    echo "nest: cleanup: stopping and destroying parent (with child inside)"
     as_alice lxc-stop -n parent -k >/dev/null 2>&1
     as_alice lxc-destroy -n parent >/dev/null 2>&1
   fi
   while read -r type mount key; do
-    [ -d "$mount/user/alice" ] && find "$mount/user/alice" -depth -type d -exec rmdir {} + 2>/dev/null
+    [ -d "$mount/user/alice" ] || continue
+    echo "nest: cleanup: removing $mount/user/alice"
+    find "$mount/user/alice" -depth -type d -exec rmdir {} + 2>/dev/null
+    [ ! -d "$mount/user/alice" ] || echo "nest: cleanup: $mount/user/alice is still there"
   done < <(cgroup_mounts)
   umount -l /home/alice 2>/dev/null
   exit "$status"
