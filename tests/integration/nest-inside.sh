@@ -69,7 +69,7 @@ show_tree() {
 # no v1 hierarchy is mounted; name=X the named one; unified the cgroup2 mount; all (or no -c)
 # every one.
 selected_mounts() {
-  local options=$1 list="" type mount key item
+  local options=$1 list="" type mount key item i
   local -a words
   read -r -a words <<<"$options"
   for ((i = 0; i < ${#words[@]}; i++)); do
@@ -183,6 +183,10 @@ assert_nest() {
     equals "$(awk '{print $1, $3}' <<<"$inner_mounts" | sort)" "$(awk '{print $1, $3}' <<<"$selected" | sort)"
   while read -r type mount key; do
     s=$(session_rel "$type")
+    # What the login starts from: LXC puts an attached process into a .lxc leaf on cgroup2.
+    local attached=/; [ "$type" = cgroup2 ] && attached=/.lxc
+    check "$key: lxc-attach put parent's root in $attached" \
+      equals "$(session_line "$rootfs/root/attach.cgroup" "$type" "$key")" "$attached"
     check "$key: alice's login in parent (lxc-attach, su - alice) is in /$s, not under .lxc" \
       equals "$(session_line "$rootfs/home/alice/session.cgroup" "$type" "$key")" "/$s"
   done <<<"$inner_selected"
@@ -327,6 +331,7 @@ parent_root() {
   local step=$1
   echo "-- in parent (lxc-attach as parent's root): /proc/self/cgroup"
   sed 's/^/   /' /proc/self/cgroup
+  cat /proc/self/cgroup > /root/attach.cgroup
   # A real login: su runs the PAM stack in /etc/pam.d/su of parent, with the module from /nest.
   su_login - alice -c "/nest/nest.sh parent-alice $step"
 }
