@@ -304,7 +304,7 @@ parent_alice() {
       # inside a cgroup namespace; force it so the child's own view can be shown.
       echo 'lxc.mount.auto = cgroup:mixed:force' >> ~/.local/share/lxc/child/config
       lxc_as_alice lxc-start -n child -l "$lxc_log_level" -o ~/child.log || exit 1
-      lxc_as_alice lxc-wait -n child -s RUNNING -t 30 || exit 1
+      lxc_as_alice lxc-wait -n child -s RUNNING -t 60 || exit 1
       echo "-- in parent: the cgroup tree (parent's cgroup namespace)"
       local type mount key
       while read -r type mount key; do show_tree "$mount"; done < ~/mounts
@@ -384,7 +384,7 @@ EOF
   chown alice:alice "$cdir/config"
 
   echo "== as alice (su - alice, the module in common-session): lxc-start -n parent"
-  su_login - alice -c "cat /proc/self/cgroup > ~/session.cgroup; lxc-start -n parent -l $lxc_log_level -o ~/parent.log && lxc-wait -n parent -s RUNNING -t 30" ||
+  su_login - alice -c "cat /proc/self/cgroup > ~/session.cgroup; lxc-start -n parent -l $lxc_log_level -o ~/parent.log && lxc-wait -n parent -s RUNNING -t 60" ||
     { echo "nest: parent did not start"; grep -E " (ERROR|WARN) " /home/alice/parent.log | tail -20; exit 1; }
   echo "-- alice's login shell on the outer container, /proc/self/cgroup"
   sed 's/^/   /' /home/alice/session.cgroup
