@@ -194,8 +194,8 @@ std::vector<std::string> user_env(const std::string& home)
 // Makes the container's private /etc/pam.d what an administrator gets from Debian plus the
 // module: the line in common-session (interactive logins) and common-session-noninteractive
 // (cron and other batch services), as "session optional <module> <args>" like pam-auth-update
-// writes it. Debian's runuser stack includes neither, so it gets the line itself. Login records
-// (wtmp, lastlog, btmp) go to a private /var/log.
+// writes it (each stock file stays as <file>.debian). Debian's runuser stack includes neither,
+// so it gets the line itself. Login records (wtmp, lastlog, btmp) go to a private /var/log.
 void prepare_pam(Container& c, const std::string& args)
 {
     bool private_etc = false;
@@ -212,7 +212,9 @@ void prepare_pam(Container& c, const std::string& args)
     std::string line = "session\toptional\t" + module_path() + " " + args + "\n";
     for (const char* file : {"common-session", "common-session-noninteractive", "runuser"}) {
         std::string path = std::string("/etc/pam.d/") + file;
-        write_regular_file(path, read_file(path) + line, 0644);
+        std::string debian = read_file(path);
+        write_regular_file(path + ".debian", debian, 0644);  // the stock file, for controls
+        write_regular_file(path, debian + line, 0644);
     }
     c.sh("mount -t tmpfs -o mode=0755 tmpfs /var/log");
 }
@@ -265,7 +267,7 @@ void emit_login(Container& c, const std::string& label, const Child& child, int 
 // and `exit` after the snapshot. Snapshots "<label>-open" and "<label>-closed".
 void login(Container& c, const std::vector<std::string>& keys, const std::string& label,
            const std::vector<std::string>& argv, bool pty, bool shell,
-           const std::vector<std::string>& env = user_env("/root"))
+           const std::vector<std::string>& env = user_env("/tmp"))
 {
     Child child = spawn(argv, env, pty);
     if (shell) {
@@ -322,7 +324,7 @@ Child start_sshd(Container& c)
                        "X11Forwarding no\n"
                        "LogLevel VERBOSE\n",
                        0600);
-    Child sshd = spawn({kSshd, "-D", "-e", "-f", dir + "/sshd_config"}, user_env("/root"), false);
+    Child sshd = spawn({kSshd, "-D", "-e", "-f", dir + "/sshd_config"}, user_env("/tmp"), false);
     read_until(sshd, "Server listening on 127.0.0.1 port 22");
     return sshd;
 }
@@ -497,39 +499,63 @@ void console_login(Layout layout)
               false);
 }
 
-// A batch service as Debian's cron package ships its PAM file (session part through
-// common-session-noninteractive), driven by pam_driver as cron would run a job: the driver is
-// the job's process. The module line must be in common-session-noninteractive for this.
+// Debian's cron PAM file, session part through `noninteractive` (a common-session-noninteractive).
+std::string cron_stack(const std::string& noninteractive)
+{
+    return "@include common-auth\n"
+           "session required pam_loginuid.so\n"
+           "session required pam_env.so\n"
+           "session required pam_env.so envfile=/etc/default/locale\n"
+           "@include common-account\n"
+           "@include " + noninteractive + "\n"
+           "session required pam_limits.so\n";
+}
+
+// pam_driver through /etc/pam.d/<service>, as cron runs a job: the driver is the job's process.
+// Snapshots "<label>-open" and "<label>-closed"; its output becomes driver `label`.
+void run_job(Container& c, const std::vector<std::string>& keys, const std::string& label,
+             const std::string& service)
+{
+    Child job = spawn({driver_path(), "--confdir", "/etc/pam.d", "--service", service, "--user",
+                       "alice", "--hold"},
+                      user_env("/tmp"), false);
+    read_until(job, "\nheld\n");
+    c.snapshot(label + "-open");
+    send(job, "\n");
+    int code = finish(job);
+    long gone_ms = wait_gone(c, keys);
+    c.snapshot(label + "-closed");
+    c.emit("@@driver " + label + "\n" + job.output + "exit=" + std::to_string(code) +
+           "\ngone_ms=" + std::to_string(gone_ms) + "\n");
+}
+
+// A batch service as Debian's cron package ships it. With the module line in
+// common-session-noninteractive the job runs in alice's cgroups; with Debian's file as it was
+// (the control), the same stack gives her nothing: interactive-only setups miss every cron job.
 void cron_like_service(Layout layout)
 {
     auto prof = core_profile(layout);
     auto r = run_logins(layout, [&](Container& c) {
-        write_regular_file("/etc/pam.d/cron",
-                           "@include common-auth\n"
-                           "session required pam_loginuid.so\n"
-                           "session required pam_env.so\n"
-                           "session required pam_env.so envfile=/etc/default/locale\n"
-                           "@include common-account\n"
-                           "@include common-session-noninteractive\n"
-                           "session required pam_limits.so\n",
-                           0644);
-        Child job = spawn({driver_path(), "--confdir", "/etc/pam.d", "--service", "cron",
-                           "--user", "alice", "--hold"},
-                          user_env("/root"), false);
-        read_until(job, "\nheld\n");
-        c.snapshot("cron-open");
-        send(job, "\n");
-        int code = finish(job);
-        long gone_ms = wait_gone(c, prof.keys);
-        c.snapshot("cron-closed");
-        c.emit("@@driver cron\n" + job.output + "exit=" + std::to_string(code) +
-               "\ngone_ms=" + std::to_string(gone_ms) + "\n");
+        write_regular_file("/etc/pam.d/cron", cron_stack("common-session-noninteractive"), 0644);
+        write_regular_file("/etc/pam.d/cron-stock",
+                           cron_stack("common-session-noninteractive.debian"), 0644);
+        run_job(c, prof.keys, "cron", "cron");
+        run_job(c, prof.keys, "cron-stock", "cron-stock");
     });
     INFO(r.describe());
     const auto& d = r.driver("cron");
     CHECK(d.code("open") == kPamSuccess);
     CHECK(d.code("close") == kPamSuccess);
     check_login(r, layout, "cron", 0, "");
+    const auto& stock = r.driver("cron-stock");
+    CHECK(stock.code("open") == kPamSuccess);
+    CHECK(stock.code("exit") == 0);
+    std::map<std::string, std::string> at_root;
+    for (const auto& key : kernel_keys())
+        at_root[key] = "/";
+    CHECK(stock.cgroups("cgroup") == at_root);
+    for (const auto& key : prof.keys)
+        check_no_session(r.snap("cron-stock-open"), key, "alice", true);
     check_module_quiet(r);
 }
 
