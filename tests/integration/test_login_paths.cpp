@@ -473,6 +473,8 @@ void run_cases(Layout layout, const std::vector<LoginCase>& cases, bool sshd)
     check_module_quiet(r);
 }
 
+// Debian's sshd has one PAM service, "sshd": ssh with a command goes through common-session as
+// the pty login does, not through common-session-noninteractive.
 void sshd_logins(Layout layout)
 {
     run_cases(layout,
