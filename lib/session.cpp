@@ -10,6 +10,7 @@
 #include <charconv>
 #include <set>
 #include <sys/stat.h>
+#include <time.h>
 
 namespace cgfs {
 
@@ -646,6 +647,23 @@ bool tree_populated(int fd)
     return populated_at(fd, 0, budget);
 }
 
+namespace {
+
+/// Polls tree_populated(fd) every kCloseDrainPoll until it is false or `deadline` has passed.
+/// True when the tree emptied.
+bool drained_by(int fd, std::chrono::steady_clock::time_point deadline)
+{
+    const timespec pause{0, std::chrono::duration_cast<std::chrono::nanoseconds>(kCloseDrainPoll).count()};
+    while (tree_populated(fd)) {
+        if (std::chrono::steady_clock::now() >= deadline)
+            return false;
+        ::nanosleep(&pause, nullptr);
+    }
+    return true;
+}
+
+} // namespace
+
 Result<SessionRecord> open_session(const Discovery& discovery, const Selection& selection,
                                    const OpenParams& params, Notes& notes)
 {
@@ -656,6 +674,7 @@ Result<SessionRecord> open_session(const Discovery& discovery, const Selection& 
 void close_session(const Discovery& discovery, const SessionRecord& record, pid_t pid, Notes& notes)
 {
     const std::string user_rel = std::string(kUserDir) + "/" + record.user.name;
+    const auto drain_deadline = std::chrono::steady_clock::now() + kCloseDrainBound;
     for (const auto& hs : record.hierarchies) {
         if (hs.placement != Placement::created)
             continue;
@@ -694,9 +713,10 @@ void close_session(const Discovery& discovery, const SessionRecord& record, pid_
             continue;
         }
         // A session that still runs something (a background job, a running container) keeps its
-        // whole tree; the user's next open reaps it once it is empty.
+        // whole tree; the user's next open reaps it once it is empty. Processes that are only
+        // exiting (sshd's session child) are waited for, within the deadline.
         if (auto session_fd = fs::open_dir_at(user_dir.value().get(), *session_rel);
-            session_fd.ok() && tree_populated(session_fd.value().get())) {
+            session_fd.ok() && !drained_by(session_fd.value().get(), drain_deadline)) {
             debug(notes, where + ": still in use, left in place");
             continue;
         }

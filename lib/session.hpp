@@ -12,6 +12,7 @@
 #include <ctime>
 #include <time.h>
 #include <string>
+#include <chrono>
 #include <sys/types.h>
 #include <vector>
 
@@ -25,6 +26,12 @@ inline constexpr long kMaxSessionIndex = 1'000'000;
 /// Bounds for removing a session tree that the user filled with sub-cgroups.
 inline constexpr int kMaxTreeDepth = 64;
 inline constexpr int kMaxTreeEntries = 4096;
+/// How long one close waits, in all, for a session's last processes to leave before leaving the
+/// session in place (SPEC §5), and how often it looks. sshd's monitor closes the PAM session as
+/// soon as the session child's socket closes, while that child is still exiting: a task leaves
+/// its cgroups only at the end of do_exit (kernel/exit.c, cgroup_exit), a few ms later under load.
+inline constexpr std::chrono::milliseconds kCloseDrainBound{250};
+inline constexpr std::chrono::milliseconds kCloseDrainPoll{1};
 /// Mode of every directory the module creates, whatever the caller's umask (SPEC §4).
 inline constexpr mode_t kDirMode = 0755;
 /// cgroup2: the leaf below <N> that holds the session's processes (cgroup-v2.rst "no internal
@@ -85,8 +92,9 @@ Result<SessionRecord> open_session(const Discovery& discovery, const Selection& 
 
 /// Closes a session: moves `pid` back to its origin (or BASE) where it is still inside the
 /// session cgroup, removes the session cgroup and its empty descendants bottom-up, then
-/// user/<name> if empty. Never fails; what could not be done becomes a debug note (busy cgroups
-/// are left, never killed; SPEC §5).
+/// user/<name> if empty. A session still populated is given up to kCloseDrainBound (one deadline
+/// for the whole call) to empty. Never fails; what could not be done becomes a debug note (busy
+/// cgroups are left, never killed; SPEC §5).
 void close_session(const Discovery& discovery, const SessionRecord& record, pid_t pid, Notes& notes);
 
 /// For a close without data from open: a record of the created session the caller sits in
