@@ -18,7 +18,9 @@
 
 #include <grp.h>
 #include <pwd.h>
+#include <sched.h>
 #include <security/pam_appl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,6 +48,8 @@ struct Options {
     long caller_uid = -1;            // drop to this uid (and its gid) before pam_start
     long close_caller_uid = -1;      // drop to this uid before pam_close_session
     std::vector<std::string> enable; // v2 controllers the user tries to enable ("memory"...)
+    std::string private_mounts;      // shell run in a mount namespace of the driver's own
+    bool cgroupns = false;           // after --in: a new cgroup namespace rooted there
 };
 
 [[noreturn]] void usage()
@@ -53,7 +57,7 @@ struct Options {
     std::fprintf(stderr,
                  "usage: pam_driver --confdir DIR --service NAME --user USER [--null-user]\n"
                  "  [--umask OCTAL] [--in KEY:/path ...] [--caller-uid UID] [--close-caller-uid UID]\n"
-                 "  [--act-as-user]"
+                 "  [--act-as-user] [--cgroupns] [--private-mounts SHELL]"
                  "  [--enable CTRL ...] [--hold] [--no-close] [--close-twice] [--close-only]\n");
     std::exit(2);
 }
@@ -276,6 +280,40 @@ void act_as_user(const Options& opt)
     out("act.exit=" + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128));
 }
 
+// --private-mounts: the driver enters a mount namespace of its own (a copy of the container's,
+// private propagation) and runs SHELL there with DRIVER_PID set, so that SHELL can change what
+// this process alone sees (a file bound over /proc/$DRIVER_PID/mountinfo, hierarchies unmounted)
+// while the container, and its snapshots, keep the real view.
+bool private_mounts(const std::string& shell)
+{
+    if (::unshare(CLONE_NEWNS) != 0 ||
+        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+        out("private_mounts_error=" + errno_name(errno));
+        return false;
+    }
+    std::fflush(nullptr);
+    pid_t child = ::fork();
+    if (child < 0) {
+        out("private_mounts_error=fork " + errno_name(errno));
+        return false;
+    }
+    if (child == 0) {
+        std::string pid_env = "DRIVER_PID=" + std::to_string(::getppid());
+        char path_env[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+        char* envp[] = {path_env, pid_env.data(), nullptr};
+        ::execle("/bin/sh", "sh", "-ec", shell.c_str(), static_cast<char*>(nullptr), envp);
+        ::_exit(127);
+    }
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        out("private_mounts_error=exit " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128));
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv)
@@ -302,6 +340,8 @@ int main(int argc, char** argv)
         else if (a == "--no-close") opt.no_close = true;
         else if (a == "--close-twice") opt.close_twice = true;
         else if (a == "--close-only") opt.close_only = true;
+        else if (a == "--private-mounts") opt.private_mounts = value();
+        else if (a == "--cgroupns") opt.cgroupns = true;
         else usage();
     }
     if (opt.confdir.empty() || opt.service.empty())
@@ -312,6 +352,12 @@ int main(int argc, char** argv)
     for (const auto& spec : opt.in)
         if (!move_into(mounts, spec))
             return 1;
+    if (opt.cgroupns && ::unshare(CLONE_NEWCGROUP) != 0) {
+        out("cgroupns_error=" + errno_name(errno));
+        return 1;
+    }
+    if (!opt.private_mounts.empty() && !private_mounts(opt.private_mounts))
+        return 1;
     print_cgroup("cgroup_before");
     if (opt.caller_uid >= 0) {
         auto uid = static_cast<uid_t>(opt.caller_uid);

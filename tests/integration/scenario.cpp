@@ -361,11 +361,12 @@ void Container::run(const std::string& label, const std::vector<std::string>& ar
     d.finish();
 }
 
-Report run_scenario(Layout layout, const std::function<void(Container&)>& body)
+Report run_scenario(Layout layout, const std::function<void(Container&)>& body,
+                    std::chrono::seconds timeout)
 {
     SandboxConfig config;
     config.layout = layout;
-    config.timeout = std::chrono::seconds(60);
+    config.timeout = timeout;
     auto result = run_in_sandbox(config, [&](SandboxContext& ctx) {
         Container c(ctx);
         try {

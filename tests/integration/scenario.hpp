@@ -6,6 +6,7 @@
 
 #include "sandbox.hpp"
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <set>
@@ -89,9 +90,10 @@ private:
     SandboxContext& ctx_;
 };
 
-// Runs a scenario body in a fresh container of `layout`.
+// Runs a scenario body in a fresh container of `layout`; the container is killed after `timeout`.
 struct Report;
-Report run_scenario(Layout layout, const std::function<void(Container&)>& body);
+Report run_scenario(Layout layout, const std::function<void(Container&)>& body,
+                    std::chrono::seconds timeout = std::chrono::seconds(60));
 
 // ---- in the test process -----------------------------------------------------------------
 
