@@ -3,6 +3,7 @@
 
 #include "cpuset.hpp"
 #include "delegation.hpp"
+#include "fault.hpp"
 #include "fs.hpp"
 
 #include <algorithm>
@@ -356,6 +357,7 @@ Result<bool> Opener::create_session(Work& w, long index)
     // Stamp the creation time: kernfs keeps explicit times (otherwise an inode's times are those
     // of its last instantiation), and reapers compare them with the start of their open: a leaf
     // made after that start is a concurrent login's and is left alone.
+    CGFS_FAULT_POINT("futimens", name);
     if (::futimens(w.session_fd.get(), nullptr) != 0)
         debug(notes_, w.where(session_cg) + ": futimens: " + std::strerror(errno));
     if (auto r = fs::chmod_fd(w.session_fd.get(), kDirMode); !r.ok())
