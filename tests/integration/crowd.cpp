@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <sys/stat.h>
+#include <syslog.h>
 
 namespace cgfs_test {
 
@@ -87,11 +88,20 @@ void emit_lines(Container& c, const std::string& label, const std::vector<std::s
     c.emit(text);
 }
 
+size_t debug_count(const Report& r, const std::string& needle)
+{
+    size_t n = 0;
+    for (const auto& l : r.log(LOG_DEBUG))
+        if (l.find(needle) != std::string::npos)
+            ++n;
+    return n;
+}
+
 std::map<std::string, std::set<std::string>> procs_of(const DriverOutput& d)
 {
     std::map<std::string, std::set<std::string>> out;
     for (const auto& l : d.lines) {
-        size_t eq = l.find('=');
+        size_t eq = l.rfind('=');  // keys may hold one ("name=systemd:/user/...=12 13")
         if (eq == std::string::npos)
             continue;
         for (const auto& p : split(l.substr(eq + 1), ' '))

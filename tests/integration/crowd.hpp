@@ -34,6 +34,11 @@ void emit_lines(Container& c, const std::string& label, const std::vector<std::s
 
 // ---- in the test process --------------------------------------------------------------------
 
+// LOG_DEBUG lines (module option `debug`) that contain `needle`: "; retrying" counts creation
+// attempts restarted because a concurrent login or close removed a fresh cgroup, ": stale,
+// removed" counts reaped cgroups.
+size_t debug_count(const Report& r, const std::string& needle);
+
 // "key:/path" -> pids, from an emit_procs() record.
 std::map<std::string, std::set<std::string>> procs_of(const DriverOutput& d);
 

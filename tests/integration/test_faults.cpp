@@ -222,8 +222,60 @@ void unmounted_between_discovery_and_use(Layout layout)
     check_log(r, LOG_ERR, 0);
 }
 
+// Found by the load test (two sessions in one cgroup, both PAM_SUCCESS), replayed step by step:
+// login A has just made <0> (exclusive mkdir) and is stopped before it opens <0> by name; login B
+// starts later, reaps the empty <0> as stale, makes its own <0> and moves in; A goes on and opens
+// B's <0>. A must notice that it is not alone there and take index 1; B keeps 0.
+void reaped_and_recreated_under_an_open(Layout layout)
+{
+    REQUIRE_FALSE(fault_module().empty());
+    const std::string key = layout == Layout::v2 ? "unified" : "freezer";
+    const std::string args = "-c " + key + " debug";
+    auto r = run_scenario(layout, [&](Container& c) {
+        c.service("cgfs-fault", args, fault_module());
+        c.service("cgfs-test", args);
+        {
+            Driver d = c.start("trace", alice({}, "cgfs-fault"), {std::string("CGFS_FAULT_TRACE=") + kTrace});
+            d.wait_held();
+        }
+        remove_base_user(c, {key});
+        std::string at;
+        for (const auto& line : split_lines(read_file(kTrace)))
+            if (line.find(" created 0") != std::string::npos && at.empty())
+                at = line.substr(0, line.find(' '));
+        if (at.empty())
+            throw std::runtime_error("no 'created 0' point in the trace");
+        Driver a = c.start("A", alice({}, "cgfs-fault"), {"CGFS_FAULT_AT=" + at, "CGFS_FAULT_ACTION=stop"});
+        int status = 0;
+        if (::waitpid(a.pid(), &status, WUNTRACED) != a.pid() || !WIFSTOPPED(status))
+            throw std::runtime_error("login A did not stop after its mkdir");
+        c.backdate(key + ":/user/alice/0", 10);  // plainly older than B's open
+        Driver b = c.start("B", alice());
+        b.wait_held();
+        ::kill(a.pid(), SIGCONT);  // our own child
+        a.wait_held();
+        emit_procs(c, {key}, "procs");
+        c.snapshot("both");
+        a.finish();
+        b.finish();
+        c.snapshot("after");
+    });
+    check_ran(r);
+    INFO(r.describe());
+    const auto indices = check_alone(r, r.driver("procs"), {"A", "B"}, {key}, "alice");
+    CHECK(indices == std::set<int>{0, 1});
+    check_proc_in(r.driver("B"), "cgroup", key, session_leaf(key, "alice", 0));
+    check_proc_in(r.driver("A"), "cgroup", key, session_leaf(key, "alice", 1));
+    check_sessions(r.snap("both"), key, "alice", kAliceUid, {0, 1});
+    check_no_session(r.snap("after"), key, "alice", true);
+    CHECK(debug_count(r, "another process moved in too") == 1);
+    check_log(r, LOG_ERR, 0);
+}
+
 }  // namespace
 
+CGFS_ALL_LAYOUTS("faults: a fresh cgroup reaped and made again under an open", "[faults]",
+                 reaped_and_recreated_under_an_open)
 CGFS_ALL_LAYOUTS("faults: SIGKILL before every step of open and close", "[faults]", kill_at_every_point)
 CGFS_LAYOUT_TEST("faults: cgroup.max.descendants reached", "[faults]", max_descendants, hybrid)
 CGFS_LAYOUT_TEST("faults: cgroup.max.descendants reached", "[faults]", max_descendants, v2)

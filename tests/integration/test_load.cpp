@@ -27,11 +27,13 @@ std::vector<std::string> user_args(const std::string& user)
     return {"--service", "cgfs-test", "--user", user};
 }
 
-void figure(Layout layout, const std::string& what, const DriverOutput& f)
+void figure(Layout layout, const std::string& what, const Report& r)
 {
     std::string text;
-    for (const auto& l : f.lines)
+    for (const auto& l : r.driver("figures").lines)
         text += " " + l;
+    text += " retries=" + std::to_string(debug_count(r, "; retrying")) +
+            " reaped=" + std::to_string(debug_count(r, ": stale, removed"));
     std::printf("load figures (%s) %s:%s\n", layout_name(layout), what.c_str(), text.c_str());
     std::fflush(stdout);
 }
@@ -49,7 +51,7 @@ void parallel_logins(Layout layout, const std::vector<std::string>& users, int p
             args.push_back(user_args(u));
         }
     auto r = run_scenario(layout, [&](Container& c) {
-        c.service("cgfs-test", prof.args);
+        c.service("cgfs-test", prof.args + " debug");
         std::vector<Driver> drivers;
         const long open_ms = open_together(c, drivers, labels, args);
         emit_procs(c, prof.keys, "procs");
@@ -66,7 +68,7 @@ void parallel_logins(Layout layout, const std::vector<std::string>& users, int p
                                   "close_all_ms=" + std::to_string(close_ms)});
     }, kLoadTimeout);
     check_ran(r);
-    figure(layout, std::to_string(per_user) + " x " + std::to_string(users.size()) + " users", r.driver("figures"));
+    figure(layout, std::to_string(per_user) + " x " + std::to_string(users.size()) + " users", r);
     for (const auto& u : users) {
         std::vector<std::string> mine;
         for (const auto& l : labels)
@@ -111,7 +113,7 @@ void churn(Layout layout)
     auto prof = core_profile(layout);
     const std::vector<std::string> users = {"alice", "bob"};
     auto r = run_scenario(layout, [&](Container& c) {
-        c.service("cgfs-test", prof.args);
+        c.service("cgfs-test", prof.args + " debug");
         std::mt19937 rng(4242);
         std::vector<Driver> drivers;
         std::vector<size_t> live;
@@ -189,7 +191,7 @@ void churn(Layout layout)
                                   "wall_ms=" + std::to_string(total_ms)});
     }, kLoadTimeout);
     check_ran(r);
-    figure(layout, "churn, two users", r.driver("figures"));
+    figure(layout, "churn, two users", r);
     INFO("the held snapshot and procs record follow the burst rounds");
     // Every driver that was not killed opened; the ones held at the end each sit alone.
     std::map<std::string, std::vector<std::string>> held_by_user;
