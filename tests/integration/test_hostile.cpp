@@ -280,6 +280,8 @@ void hostile(Layout layout)
     }
     CHECK(b.code("close") == kPamSuccess);
     CHECK(r.driver("alice").code("close") == kPamSuccess);
+    for (const auto& key : prof.keys)  // wherever she had moved it in her tree (cgroup2: c1)
+        check_proc_in(r.driver("alice"), "cgroup_after_close", key, "/");
     CHECK(r.driver("alice-next").code("open") == kPamSuccess);
 }
 
