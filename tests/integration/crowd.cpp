@@ -4,7 +4,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <stdexcept>
+
 #include <dirent.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <syslog.h>
 
@@ -86,6 +90,35 @@ void emit_lines(Container& c, const std::string& label, const std::vector<std::s
     for (const auto& l : lines)
         text += l + "\n";
     c.emit(text);
+}
+
+std::string fault_module()
+{
+    const char* m = std::getenv("CGFS_FAULT_MODULE");
+    return m != nullptr ? m : "";
+}
+
+size_t trace_lines()
+{
+    if (::access(kTrace, F_OK) != 0)
+        return 0;
+    return split_lines(read_file(kTrace)).size();
+}
+
+std::string trace_point(const std::string& what)
+{
+    for (const auto& line : split_lines(read_file(kTrace))) {
+        const size_t space = line.find(' ');
+        if (space != std::string::npos && line.substr(space + 1) == what)
+            return line.substr(0, space);
+    }
+    throw std::runtime_error("no fault point '" + what + "' in " + kTrace);
+}
+
+void remove_base_user(Container& c, const std::vector<std::string>& keys)
+{
+    for (const auto& key : keys)
+        (void)::rmdir(c.path(key + ":/user").c_str());
 }
 
 size_t debug_count(const Report& r, const std::string& needle)

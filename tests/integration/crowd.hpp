@@ -32,6 +32,19 @@ void emit_procs(Container& c, const std::vector<std::string>& keys, const std::s
 // Emits the pseudo-driver `label` with the given "name=value" lines (figures, markers).
 void emit_lines(Container& c, const std::string& label, const std::vector<std::string>& lines);
 
+// The fault-injection build of the module (CGFS_FAULT_MODULE, set by meson), or "".
+std::string fault_module();
+// Where a driver started with CGFS_FAULT_TRACE=<kTrace> lists its fault points, one a line:
+// "<count> <op> <name>" (lib/fault.hpp).
+inline constexpr const char* kTrace = "/tmp/cgfs-fault-trace";
+size_t trace_lines();
+// The count of the first traced point whose "<op> <name>" is `what`; throws when there is none.
+std::string trace_point(const std::string& what);
+
+// Removes BASE/user in every hierarchy (empty once the sessions are gone), so a run starts from
+// the state of a first login ever. Whatever is still there stays and shows in the snapshot.
+void remove_base_user(Container& c, const std::vector<std::string>& keys);
+
 // ---- in the test process --------------------------------------------------------------------
 
 // LOG_DEBUG lines (module option `debug`) that contain `needle`: "; retrying" counts creation

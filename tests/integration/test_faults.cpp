@@ -24,29 +24,6 @@ using namespace cgfs_test;
 namespace {
 
 constexpr auto kFaultTimeout = std::chrono::seconds(170);
-constexpr const char* kTrace = "/tmp/cgfs-fault-trace";
-
-std::string fault_module()
-{
-    const char* m = std::getenv("CGFS_FAULT_MODULE");
-    return m != nullptr ? m : "";
-}
-
-size_t trace_lines()
-{
-    if (::access(kTrace, F_OK) != 0)
-        return 0;
-    return split_lines(read_file(kTrace)).size();
-}
-
-// Removes BASE/user in every hierarchy (empty once alice's sessions are gone), so each run starts
-// from the state of a first login ever. Whatever is still there stays and shows in the snapshot.
-void remove_base_user(Container& c, const std::vector<std::string>& keys)
-{
-    for (const auto& key : keys)
-        (void)::rmdir(c.path(key + ":/user").c_str());
-}
-
 // SIGKILL before every state-changing system call of a first login's open and close, one run
 // each, with a clean login and logout after every run.
 void kill_at_every_point(Layout layout)
@@ -239,12 +216,7 @@ void reaped_and_recreated_under_an_open(Layout layout)
             d.wait_held();
         }
         remove_base_user(c, {key});
-        std::string at;
-        for (const auto& line : split_lines(read_file(kTrace)))
-            if (line.find(" created 0") != std::string::npos && at.empty())
-                at = line.substr(0, line.find(' '));
-        if (at.empty())
-            throw std::runtime_error("no 'created 0' point in the trace");
+        const std::string at = trace_point("created 0");
         Driver a = c.start("A", alice({}, "cgfs-fault"), {"CGFS_FAULT_AT=" + at, "CGFS_FAULT_ACTION=stop"});
         int status = 0;
         if (::waitpid(a.pid(), &status, WUNTRACED) != a.pid() || !WIFSTOPPED(status))
