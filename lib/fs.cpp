@@ -1,6 +1,8 @@
 // cgfs: fd-relative file-system primitives (see fs.hpp).
 #include "fs.hpp"
 
+#include "fault.hpp"
+
 #include <cerrno>
 #include <dirent.h>
 #include <memory>
@@ -74,6 +76,7 @@ Result<bool> make_dir_at(int dirfd, std::string_view name, mode_t mode)
     if (!is_single_component(name))
         return make_error(EINVAL, describe("mkdir", name));
     const std::string copy(name);
+    CGFS_FAULT_POINT("mkdir", name);
     if (::mkdirat(dirfd, copy.c_str(), mode) == 0)
         return true;
     if (errno == EEXIST)
@@ -86,6 +89,7 @@ Result<void> remove_dir_at(int dirfd, std::string_view name)
     if (!is_single_component(name))
         return make_error(EINVAL, describe("rmdir", name));
     const std::string copy(name);
+    CGFS_FAULT_POINT("rmdir", name);
     if (::unlinkat(dirfd, copy.c_str(), AT_REMOVEDIR) != 0)
         return make_error(errno, describe("rmdir", name));
     return {};
@@ -142,6 +146,7 @@ Result<void> write_at(int dirfd, std::string_view name, std::string_view data)
     UniqueFd fd(::openat(dirfd, copy.c_str(), kWriteFile));
     if (!fd.valid())
         return make_error(errno, describe("write", name));
+    CGFS_FAULT_POINT("write", name);
     ssize_t n;
     do {
         n = ::write(fd.get(), data.data(), data.size());
@@ -155,6 +160,7 @@ Result<void> write_at(int dirfd, std::string_view name, std::string_view data)
 
 Result<void> chown_at(int dirfd, std::string_view name, uid_t uid, gid_t gid)
 {
+    CGFS_FAULT_POINT("chown", name.empty() ? std::string_view(".") : name);
     if (name.empty()) {
         if (::fchownat(dirfd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0)
             return make_error(errno, "chown .");
@@ -170,6 +176,7 @@ Result<void> chown_at(int dirfd, std::string_view name, uid_t uid, gid_t gid)
 
 Result<void> chmod_fd(int fd, mode_t mode)
 {
+    CGFS_FAULT_POINT("chmod", ".");
     if (::fchmod(fd, mode) != 0)
         return make_error(errno, "chmod");
     return {};

@@ -3,6 +3,7 @@
 
 #include "cpuset.hpp"
 #include "delegation.hpp"
+#include "fault.hpp"
 #include "fs.hpp"
 
 #include <algorithm>
@@ -129,7 +130,7 @@ private:
     void enable_controllers(Work& w, int fd, std::string_view cgroup);
     void reap(Work& w, std::set<long>& used);
     Result<bool> create_session(Work& w, long index);
-    Result<void> attach(Work& w);
+    Result<bool> attach(Work& w);
     Result<void> verify(const std::vector<Work>& works);
     void undo_created(Work& w);
     void undo_attempt(std::vector<Work>& works);
@@ -347,6 +348,7 @@ Result<bool> Opener::create_session(Work& w, long index)
         return made.error().wrap(w.where(session_cg));
     if (!made.value())
         return false; // taken: the exclusive mkdir is the lock (STYLE rule 5)
+    CGFS_FAULT_POINT("created", name);
     w.created_session = true;
     w.record.session = session_cg;
     w.record.leaf = session_cg;
@@ -357,6 +359,7 @@ Result<bool> Opener::create_session(Work& w, long index)
     // Stamp the creation time: kernfs keeps explicit times (otherwise an inode's times are those
     // of its last instantiation), and reapers compare them with the start of their open: a leaf
     // made after that start is a concurrent login's and is left alone.
+    CGFS_FAULT_POINT("futimens", name);
     if (::futimens(w.session_fd.get(), nullptr) != 0)
         debug(notes_, w.where(session_cg) + ": futimens: " + std::strerror(errno));
     if (auto r = fs::chmod_fd(w.session_fd.get(), kDirMode); !r.ok())
@@ -379,13 +382,35 @@ Result<bool> Opener::create_session(Work& w, long index)
     return true;
 }
 
-Result<void> Opener::attach(Work& w)
+/// Moves the caller into its leaf. False when, once there, the leaf holds another process too:
+/// the cgroup is not this session's alone (see below), and the attempt must start over.
+Result<bool> Opener::attach(Work& w)
 {
     const int fd = w.leaf_fd.valid() ? w.leaf_fd.get() : w.session_fd.get();
-    if (auto r = fs::write_at(fd, "cgroup.procs", std::to_string(params_.pid)); !r.ok())
+    const std::string pid = std::to_string(params_.pid);
+    if (auto r = fs::write_at(fd, "cgroup.procs", pid); !r.ok())
         return r.error().wrap(w.where(w.record.leaf));
     w.attached = true;
-    return {};
+    // The exclusive mkdir of <N> is followed by an open of <N> by name (mkdirat gives no fd). In
+    // between, a concurrent login's reaper can remove the fresh, still empty <N> and a third login
+    // create <N> again, so this open may have opened, and moved into, the third one's cgroup
+    // (found by the load test: two sessions in one cgroup, both PAM_SUCCESS). Each open therefore
+    // looks after moving in: whoever finds another process there backs off. Of two opens in one
+    // cgroup at most one can find itself alone, since the later one to look sees the earlier.
+    auto procs = fs::read_at(fd, "cgroup.procs");
+    if (!procs.ok())
+        return procs.error().wrap(w.where(w.record.leaf));
+    std::string_view rest = procs.value();
+    while (!rest.empty()) {
+        const std::size_t newline = rest.find('\n');
+        const std::string_view line = rest.substr(0, newline);
+        if (!line.empty() && line != pid)
+            return false;
+        if (newline == std::string_view::npos)
+            break;
+        rest.remove_prefix(newline + 1);
+    }
+    return true;
 }
 
 Result<void> Opener::verify(const std::vector<Work>& works)
@@ -544,17 +569,23 @@ Result<SessionRecord> Opener::run_unguarded(const Selection& selection, std::vec
             for (auto& w : works) {
                 if (w.record.placement != Placement::created)
                     continue;
-                if (auto r = attach(w); !r.ok()) {
+                auto r = attach(w);
+                if (!r.ok()) {
                     if (!is_vanished(r.error().code))
                         return fail(r.error());
                     vanished = r.error();
+                    break;
+                }
+                if (!r.value()) {
+                    vanished = make_error(EBUSY, w.where(w.record.leaf) + ": another process moved in too");
                     break;
                 }
             }
         }
         if (!vanished)
             break;
-        // Something this attempt made was removed by a concurrent close or reaper: start over.
+        // Something this attempt made was removed by a concurrent close or reaper, or its cgroup
+        // turned out to be another login's too: start over.
         debug(notes_, vanished->message() + "; retrying");
         undo_attempt(works);
         index = -1;

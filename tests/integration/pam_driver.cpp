@@ -45,6 +45,7 @@ struct Options {
     bool close_twice = false;
     bool close_only = false;
     bool hold = false;               // after open: print "held", wait for a line on stdin
+    bool wait_start = false;         // before pam_start: print "ready", wait for a byte on stdin
     long caller_uid = -1;            // drop to this uid (and its gid) before pam_start
     long close_caller_uid = -1;      // drop to this uid before pam_close_session
     std::vector<std::string> enable; // v2 controllers the user tries to enable ("memory"...)
@@ -57,8 +58,9 @@ struct Options {
     std::fprintf(stderr,
                  "usage: pam_driver --confdir DIR --service NAME --user USER [--null-user]\n"
                  "  [--umask OCTAL] [--in KEY:/path ...] [--caller-uid UID] [--close-caller-uid UID]\n"
-                 "  [--act-as-user] [--cgroupns] [--private-mounts SHELL]"
-                 "  [--enable CTRL ...] [--hold] [--no-close] [--close-twice] [--close-only]\n");
+                 "  [--act-as-user] [--cgroupns] [--private-mounts SHELL]\n"
+                 "  [--enable CTRL ...] [--hold] [--wait-start] [--no-close] [--close-twice]\n"
+                 "  [--close-only]\n");
     std::exit(2);
 }
 
@@ -337,6 +339,7 @@ int main(int argc, char** argv)
         else if (a == "--act-as-user") opt.act_as_user = true;
         else if (a == "--enable") opt.enable.push_back(value());
         else if (a == "--hold") opt.hold = true;
+        else if (a == "--wait-start") opt.wait_start = true;
         else if (a == "--no-close") opt.no_close = true;
         else if (a == "--close-twice") opt.close_twice = true;
         else if (a == "--close-only") opt.close_only = true;
@@ -369,6 +372,13 @@ int main(int argc, char** argv)
     if (opt.umask_value >= 0)
         ::umask(static_cast<mode_t>(opt.umask_value));
 
+    if (opt.wait_start) {
+        // Many drivers started one by one, released at once: their opens really overlap.
+        out("ready");
+        char c = 0;
+        while (::read(STDIN_FILENO, &c, 1) < 0 && errno == EINTR) {
+        }
+    }
     pam_conv conv{null_conv, nullptr};
     pam_handle_t* pamh = nullptr;
     int rc = ::pam_start_confdir(opt.service.c_str(), opt.user_null ? nullptr : opt.user.c_str(),

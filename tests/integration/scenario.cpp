@@ -151,13 +151,31 @@ bool Driver::read_more()
     }
 }
 
-void Driver::wait_held()
+void Driver::wait_for(const std::string& line)
 {
-    while (output_.find("\nheld\n") == std::string::npos &&
-           !starts_with(output_, "held\n")) {
+    while (output_.find("\n" + line + "\n") == std::string::npos &&
+           !starts_with(output_, line + "\n")) {
         if (!read_more())
             return;
     }
+}
+
+void Driver::wait_held() { wait_for("held"); }
+
+void Driver::wait_ready() { wait_for("ready"); }
+
+void Driver::go()
+{
+    const char c = 'g';
+    while (::write(stdin_fd_, &c, 1) < 0 && errno == EINTR) {
+    }
+}
+
+void Driver::release()
+{
+    if (stdin_fd_ >= 0)
+        ::close(stdin_fd_);
+    stdin_fd_ = -1;
 }
 
 void Driver::finish()
@@ -165,7 +183,7 @@ void Driver::finish()
     if (finished_)
         return;
     finished_ = true;
-    ::close(stdin_fd_);  // the driver's read() returns 0: it closes the session
+    release();  // the driver's read() returns 0: it closes the session
     while (read_more()) {
     }
     ::close(stdout_fd_);
@@ -325,14 +343,20 @@ void Container::snapshot(const std::string& label)
     emit(text);
 }
 
-Driver Container::start(const std::string& label, const std::vector<std::string>& args)
+Driver Container::start(const std::string& label, const std::vector<std::string>& args,
+                        const std::vector<std::string>& env,
+                        const std::vector<std::string>& prefix)
 {
     int in[2];
     int outp[2];
     if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(outp, O_CLOEXEC) != 0)
         throw_errno("pipe");
-    std::vector<std::string> argv = {driver_path(), "--confdir", confdir(), "--hold"};
+    std::vector<std::string> argv = prefix;
+    for (const auto& a : {driver_path(), std::string("--confdir"), confdir(), std::string("--hold")})
+        argv.push_back(a);
     argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<std::string> envs = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+    envs.insert(envs.end(), env.begin(), env.end());
     std::fflush(nullptr);
     pid_t pid = ::fork();
     if (pid < 0)
@@ -344,9 +368,11 @@ Driver Container::start(const std::string& label, const std::vector<std::string>
         for (auto& a : argv)
             cargv.push_back(a.data());
         cargv.push_back(nullptr);
-        char path_env[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
-        char* envp[] = {path_env, nullptr};
-        ::execve(cargv[0], cargv.data(), envp);
+        std::vector<char*> envp;
+        for (auto& e : envs)
+            envp.push_back(e.data());
+        envp.push_back(nullptr);
+        ::execvpe(cargv[0], cargv.data(), envp.data());
         std::fprintf(stderr, "exec %s: %s\n", cargv[0], std::strerror(errno));
         ::_exit(127);
     }

@@ -36,12 +36,19 @@ public:
 
     // Reads output until the "held" line (or the end); returns the lines read so far.
     void wait_held();
+    // Reads output until the "ready" line of --wait-start (or the end).
+    void wait_ready();
+    // Writes one byte to its stdin: a --wait-start driver goes on to open.
+    void go();
+    // Closes its stdin without waiting: a held driver goes on to close (finish() collects it).
+    void release();
     // Lets it close the session and exit; records its whole output in the report.
     void finish();
     [[nodiscard]] pid_t pid() const { return pid_; }
 
 private:
     bool read_more();
+    void wait_for(const std::string& line);
 
     Container* owner_;
     std::string label_;
@@ -79,8 +86,11 @@ public:
     // Records every cgroup directory (owner, mode), the files of non-root directories and every
     // non-root file (owner, mode), selected knobs and PID 1's cgroups, under `label`.
     void snapshot(const std::string& label);
-    // Starts pam_driver --hold with the standard --confdir and the given arguments.
-    Driver start(const std::string& label, const std::vector<std::string>& args);
+    // Starts pam_driver --hold with the standard --confdir and the given arguments. `env` are
+    // extra "NAME=value" entries of its environment; `prefix` a command that execs it (setpriv).
+    Driver start(const std::string& label, const std::vector<std::string>& args,
+                 const std::vector<std::string>& env = {},
+                 const std::vector<std::string>& prefix = {});
     // Runs pam_driver to the end (no --hold) and records its output under `label`.
     void run(const std::string& label, const std::vector<std::string>& args);
 
