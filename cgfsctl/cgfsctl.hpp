@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace cgfsctl {
 
@@ -31,6 +32,10 @@ std::string user_of(uid_t uid);
 /// The path of cgroup `cgroup` below the mount of `h`, opened; nullopt when it does not exist
 /// or lies outside the mount.
 std::optional<cgfs::UniqueFd> open_cgroup(const cgfs::Hierarchy& h, const std::string& cgroup);
+
+/// The users to look at below the open BASE/user at `user_fd`: the one named in `args`, else
+/// every subdirectory, sorted.
+std::vector<std::string> user_names(int user_fd, const Args& args);
 
 /// "freezer (cgroup v1)" / "unified (cgroup2)".
 std::string describe(const cgfs::Hierarchy& h);

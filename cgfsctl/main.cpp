@@ -5,6 +5,7 @@
 #include "note.hpp"
 #include "user_name.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <new>
@@ -35,6 +36,18 @@ std::optional<cgfs::UniqueFd> open_cgroup(const cgfs::Hierarchy& h, const std::s
     if (!fd.ok())
         return std::nullopt;
     return std::move(fd).value();
+}
+
+std::vector<std::string> user_names(int user_fd, const Args& args)
+{
+    if (args.user)
+        return {*args.user};
+    auto listed = cgfs::fs::list_subdirs(user_fd);
+    if (!listed.ok())
+        return {};
+    auto names = std::move(listed).value();
+    std::sort(names.begin(), names.end());
+    return names;
 }
 
 std::string describe(const cgfs::Hierarchy& h)

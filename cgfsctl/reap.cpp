@@ -34,14 +34,7 @@ int reap(const Args& args)
         auto user_fd = open_cgroup(h, user_cg);
         if (!user_fd)
             continue;
-        std::vector<std::string> names;
-        if (args.user) {
-            names.push_back(*args.user);
-        } else if (auto listed = cgfs::fs::list_subdirs(user_fd->get()); listed.ok()) {
-            names = listed.value();
-            std::sort(names.begin(), names.end());
-        }
-        for (const auto& name : names) {
+        for (const auto& name : user_names(user_fd->get(), args)) {
             auto fd = cgfs::fs::open_dir_at(user_fd->get(), name);
             if (!fd.ok())
                 continue;
