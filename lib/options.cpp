@@ -10,6 +10,7 @@ namespace cgfs {
 namespace {
 
 constexpr std::string_view kNamePrefix = "name=";
+constexpr std::string_view kConfigPrefix = "config=";
 /// MAX_CGROUP_ROOT_NAMELEN in include/linux/cgroup-defs.h.
 constexpr std::size_t kMaxHierarchyName = 64;
 
@@ -96,6 +97,14 @@ ModuleOptions parse_module_options(const std::vector<std::string_view>& argv)
                 options.fatal = std::move(problem);
         } else if (token == "debug") {
             options.debug = true;
+        } else if (token.substr(0, kConfigPrefix.size()) == kConfigPrefix) {
+            const std::string_view path = token.substr(kConfigPrefix.size());
+            if (path.empty() || path[0] != '/') {
+                if (!options.fatal)
+                    options.fatal = "config=: " + quoted(path) + " is not an absolute path";
+            } else {
+                options.config = std::string(path);
+            }
         } else {
             options.unknown.push_back(quoted(token));
         }

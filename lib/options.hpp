@@ -1,4 +1,5 @@
-// cgfs: the module's argv (SPEC §1): `-c LIST` (two tokens, any position, repeatable) and `debug`.
+// cgfs: the module's argv (SPEC §1): `-c LIST` (two tokens, any position, repeatable), `debug` and
+// `config=PATH` (the limits file, cgfs.conf(5)).
 // Pure parsing; the PAM adapter logs what comes back (unknown tokens, the fatal problem).
 #pragma once
 
@@ -20,11 +21,13 @@ struct ControllerList {
 struct ModuleOptions {
     ControllerList list;
     bool debug = false;
+    std::string config = "/etc/security/cgfs.conf"; ///< `config=PATH`: the limits file (cgfs.conf(5))
     std::vector<std::string> unknown; ///< tokens that were ignored (each gets one LOG_ERR line)
     std::optional<std::string> fatal; ///< a problem that makes the line unusable (PAM_SESSION_ERR)
 };
 
-/// Parses the PAM line's arguments. Several `-c` lists are merged. Fatal: `-c` as the last token,
+/// Parses the PAM line's arguments. Several `-c` lists are merged; of several `config=`, the last
+/// counts. Fatal: `config=` with a path that is not absolute, `-c` as the last token,
 /// `all` together with anything else, `name=` without a name, an item that is not a possible
 /// controller or hierarchy name (kernel: controller names are [a-z0-9_], names of v1 named
 /// hierarchies [A-Za-z0-9_.-], both at most 64 bytes). Empty items ("a,,b") are skipped.

@@ -314,29 +314,9 @@ Result<void> Opener::prepare_user_dir(Work& w)
 
 void Opener::reap(Work& w, std::set<long>& used)
 {
-    auto names = fs::list_subdirs(w.user_dir_fd.get());
-    if (!names.ok()) {
-        debug(notes_, w.where(join_cgroup(w.record.base, user_rel_)) + ": " + names.error().message());
-        return;
-    }
-    for (const auto& name : names.value()) {
-        const long index = parse_index(name);
-        if (index < 0)
-            continue;
-        // SPEC §5: only a session that is empty as a whole (no process anywhere below it) and
-        // older than this open is a leftover; a live one keeps every sub-cgroup the user made.
-        const std::string where = w.where(join_cgroup(join_cgroup(w.record.base, user_rel_), name));
-        bool stale = false;
-        if (auto fd = fs::open_dir_at(w.user_dir_fd.get(), name); fd.ok()) {
-            auto st = fs::stat_fd(fd.value().get());
-            stale = st.ok() && !newer(st.value().st_mtim, params_.started) && !tree_populated(fd.value().get());
-        }
-        if (stale && remove_tree(w.user_dir_fd.get(), name, where, notes_)) {
-            debug(notes_, where + ": stale, removed");
-            continue;
-        }
-        used.insert(index);
-    }
+    const ReapOutcome outcome = reap_stale_sessions(w.user_dir_fd.get(), w.where(join_cgroup(w.record.base, user_rel_)),
+                                                    params_.started, ReapMode::remove, notes_);
+    used.insert(outcome.kept.begin(), outcome.kept.end());
 }
 
 Result<bool> Opener::create_session(Work& w, long index)
@@ -694,6 +674,41 @@ bool drained_by(int fd, std::chrono::steady_clock::time_point deadline)
 }
 
 } // namespace
+
+ReapOutcome reap_stale_sessions(int user_dir_fd, const std::string& where, const timespec& started, ReapMode mode,
+                                Notes& notes)
+{
+    ReapOutcome outcome;
+    auto names = fs::list_subdirs(user_dir_fd);
+    if (!names.ok()) {
+        debug(notes, where + ": " + names.error().message());
+        return outcome;
+    }
+    for (const auto& name : names.value()) {
+        const long index = parse_index(name);
+        if (index < 0)
+            continue;
+        // SPEC §5: only a session that is empty as a whole (no process anywhere below it) and
+        // older than this open is a leftover; a live one keeps every sub-cgroup the user made.
+        const std::string session_where = where + "/" + name;
+        bool stale = false;
+        if (auto fd = fs::open_dir_at(user_dir_fd, name); fd.ok()) {
+            auto st = fs::stat_fd(fd.value().get());
+            stale = st.ok() && !newer(st.value().st_mtim, started) && !tree_populated(fd.value().get());
+        }
+        if (stale && mode == ReapMode::dry_run) {
+            outcome.removed.push_back(index);
+            continue;
+        }
+        if (stale && remove_tree(user_dir_fd, name, session_where, notes)) {
+            debug(notes, session_where + ": stale, removed");
+            outcome.removed.push_back(index);
+            continue;
+        }
+        outcome.kept.insert(index);
+    }
+    return outcome;
+}
 
 Result<SessionRecord> open_session(const Discovery& discovery, const Selection& selection,
                                    const OpenParams& params, Notes& notes)

@@ -10,6 +10,7 @@
 #include "selection.hpp"
 
 #include <ctime>
+#include <set>
 #include <time.h>
 #include <string>
 #include <chrono>
@@ -107,6 +108,26 @@ void close_session(const Discovery& discovery, const SessionRecord& record, pid_
 /// Callers first check tree_populated(): a session that still runs anything keeps its whole tree
 /// (the user's stopped containers' cgroups included). Notes are prefixed with `where`.
 bool remove_tree(int parent_fd, const std::string& name, const std::string& where, Notes& notes);
+
+/// What reap_stale_sessions did (or, in a dry run, would do) below one user/<name>.
+struct ReapOutcome {
+    std::vector<long> removed; ///< indices of stale sessions removed (dry run: that would be), in directory order
+    std::set<long> kept;       ///< indices still there: running, newer than `started`, or not removable
+};
+
+enum class ReapMode { remove, dry_run };
+
+/// The reaping of SPEC §5, as open runs it before creating a session (and as cgfsctl reap runs
+/// it): below the open directory BASE/user/<name> at `user_dir_fd`, every session cgroup <N>
+/// (canonical decimal name) whose whole tree runs no process (tree_populated) and whose mtime
+/// is not newer than `started` (CLOCK_REALTIME_COARSE, the clock kernfs stamps with) is removed
+/// bottom-up with remove_tree. Race-safe with concurrent opens: a session made after `started`
+/// is left alone, and an open whose fresh cgroup vanishes retries (kMaxCreateAttempts). Other
+/// names are ignored. `where` ("<hierarchy>: <cgroup of user/<name>>") prefixes the debug
+/// notes. A dry run decides the same way and removes nothing. Never fails; an unlistable
+/// directory is a debug note and an empty outcome.
+ReapOutcome reap_stale_sessions(int user_dir_fd, const std::string& where, const timespec& started, ReapMode mode,
+                                Notes& notes);
 
 /// True when a process runs anywhere in the cgroup tree at `fd`. cgroup2: cgroup.events
 /// "populated", which the kernel keeps for the whole subtree (cgroup-v2.rst "Core Interface

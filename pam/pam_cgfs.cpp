@@ -5,6 +5,7 @@
 #include "delegation.hpp"
 #include "fs.hpp"
 #include "hierarchy.hpp"
+#include "limits.hpp"
 #include "options.hpp"
 #include "selection.hpp"
 #include "session.hpp"
@@ -36,6 +37,7 @@ public:
     Log(pam_handle_t* pamh, bool debug) : pamh_(pamh), debug_(debug) {}
 
     void error(const std::string& text) const { emit(LOG_ERR, text); }
+    void warning(const std::string& text) const { emit(LOG_WARNING, text); }
     void notice(const std::string& text) const { emit(LOG_NOTICE, text); }
     void debug(const std::string& text) const
     {
@@ -126,6 +128,26 @@ std::string describe(const cgfs::SessionRecord& record)
     return text;
 }
 
+/// The limits of cgfs.conf(5) in force for the user. A bad line is logged (LOG_WARNING, as
+/// pam_limits does) with its line number and skipped; a missing file means no limits; a file that
+/// cannot be read is one LOG_ERR line and no limits (the session still opens).
+std::vector<cgfs::LimitRule> user_limits(pam_handle_t* pamh, const std::string& path, const char* user,
+                                         uid_t uid, const Log& log)
+{
+    auto config = cgfs::read_limits(path);
+    if (!config.ok()) {
+        log.error(config.error().message() + "; no limits applied");
+        return {};
+    }
+    for (const auto& problem : config.value().problems)
+        log.warning(path + ": " + problem.text + "; skipped");
+    const cgfs::LimitSubject subject{user, uid, [&](std::string_view group) {
+                                         return pam_modutil_user_in_group_nam_nam(pamh, user,
+                                                                                  std::string(group).c_str()) != 0;
+                                     }};
+    return cgfs::limits_for(config.value(), subject);
+}
+
 int open_session(pam_handle_t* pamh, int argc, const char** argv)
 {
     const cgfs::ModuleOptions options = cgfs::parse_module_options(arguments(argc, argv));
@@ -179,6 +201,8 @@ int open_session(pam_handle_t* pamh, int argc, const char** argv)
     if (auto isolated = cgfs::fs::read_path(kIsolatedCpus); isolated.ok())
         params.isolated_cpus = cgfs::parse_cpu_list(isolated.value()).value_or(std::vector<unsigned>{});
 
+    const std::vector<cgfs::LimitRule> limits = user_limits(pamh, options.config, user, pw->pw_uid, log);
+
     // Allocated before the session exists, so that nothing after a successful open can fail for
     // want of memory (moving the record in does not allocate).
     auto kept = std::make_unique<cgfs::SessionRecord>();
@@ -194,10 +218,18 @@ int open_session(pam_handle_t* pamh, int argc, const char** argv)
     const bool stored = pam_set_data(pamh, kDataName, kept.get(), cleanup_record) == PAM_SUCCESS;
     if (stored)
         (void)kept.release(); // owned by the PAM handle now; cleanup_record frees it
-    // The session is open: logging is best effort from here on.
+    // The session is open: logging and limits are best effort from here on.
     try {
         log.notes(notes);
         log.debug(stored ? describe(opened) : "pam_set_data failed; close will find the session from /proc/self/cgroup");
+        // cgfs.conf(5): on user/<name>, whose limit files stay root's, so they bind every session
+        // of the user. A refused write does not undo the login (the previous value stays).
+        cgfs::Notes limit_notes;
+        std::vector<cgfs::Error> failed;
+        cgfs::apply_limits(discovery.value(), opened, limits, limit_notes, failed);
+        log.notes(limit_notes);
+        for (const auto& error : failed)
+            log.error("user " + quoted(user) + ": limit not applied: " + error.message());
     } catch (const std::bad_alloc&) {
     }
     return PAM_SUCCESS;

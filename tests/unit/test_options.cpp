@@ -163,3 +163,14 @@ TEST_CASE("options: parse_controller_list adds to an existing list", "[options]"
     CHECK(list.names == Strings{"x"});
     CHECK(cgfs::parse_controller_list("all", list) == "-c: 'all' cannot be combined with other controllers");
 }
+
+TEST_CASE("options: config=PATH names the limits file; the last one counts; relative is fatal", "[options]")
+{
+    CHECK(parse({}).config == "/etc/security/cgfs.conf");
+    const ModuleOptions o = parse({"config=/etc/a.conf", "-c", "freezer", "config=/tmp/b.conf"});
+    CHECK(o.config == "/tmp/b.conf");
+    CHECK(o.unknown.empty());
+    CHECK(o.fatal == std::nullopt);
+    CHECK(parse({"config=etc/a.conf"}).fatal == std::optional<std::string>("config=: 'etc/a.conf' is not an absolute path"));
+    CHECK(parse({"config="}).fatal == std::optional<std::string>("config=: '' is not an absolute path"));
+}

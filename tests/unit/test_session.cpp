@@ -415,3 +415,42 @@ TEST_CASE("session: tree_populated counts what it cannot read as populated", "[s
     const cgfs::UniqueFd deep(::openat(tmp.fd(), "0", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     CHECK(cgfs::tree_populated(deep.get()));
 }
+
+TEST_CASE("session: reap_stale_sessions removes empty sessions older than the start; a dry run only names them",
+          "[session]")
+{
+    TempDir tmp;
+    tmp.mkdirs("user/alice/0/c1");
+    tmp.write("user/alice/0/cgroup.procs", "");
+    tmp.write("user/alice/0/c1/cgroup.procs", "");
+    tmp.mkdirs("user/alice/1");
+    tmp.write("user/alice/1/cgroup.procs", "4242\n"); // still runs something
+    tmp.mkdirs("user/alice/2");
+    tmp.mkdirs("user/alice/lxc.payload.c"); // not a session index: never touched
+    const cgfs::UniqueFd user_dir(::open(tmp.path("user/alice").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    timespec later{};
+    ::clock_gettime(CLOCK_REALTIME_COARSE, &later);
+    later.tv_sec += 2;
+
+    cgfs::Notes notes;
+    auto dry = cgfs::reap_stale_sessions(user_dir.get(), "freezer: /user/alice", later, cgfs::ReapMode::dry_run, notes);
+    std::sort(dry.removed.begin(), dry.removed.end());
+    CHECK(dry.removed == std::vector<long>{0, 2});
+    CHECK(dry.kept == std::set<long>{1});
+    CHECK(notes.empty());
+    CHECK(tmp.exists("user/alice/0/c1"));
+    CHECK(tmp.exists("user/alice/2"));
+
+    // Sessions newer than the start are a concurrent login's: kept.
+    const timespec long_ago{1, 0};
+    auto early = cgfs::reap_stale_sessions(user_dir.get(), "freezer: /user/alice", long_ago, cgfs::ReapMode::remove, notes);
+    CHECK(early.removed.empty());
+    CHECK(early.kept == std::set<long>{0, 1, 2});
+
+    // The plain files stand in for kernel files here, so rmdir of 0 and 1 fails; 2 is empty.
+    auto reaped = cgfs::reap_stale_sessions(user_dir.get(), "freezer: /user/alice", later, cgfs::ReapMode::remove, notes);
+    CHECK(reaped.removed == std::vector<long>{2});
+    CHECK(reaped.kept == std::set<long>{0, 1});
+    CHECK_FALSE(tmp.exists("user/alice/2"));
+    CHECK(tmp.exists("user/alice/lxc.payload.c"));
+}

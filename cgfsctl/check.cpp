@@ -1,0 +1,403 @@
+// cgfsctl check: is this host ready for (nested) unprivileged containers in cgfs sessions?
+// Each finding is OK, WARN or FAIL with what to do; the exit code is the worst (cgfsctl(8)).
+#include "cgfsctl.hpp"
+
+#include "delegation.hpp"
+#include "fs.hpp"
+#include "limits.hpp"
+#include "options.hpp"
+#include "selection.hpp"
+#include "subid.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <grp.h>
+#include <iostream>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+namespace cgfsctl {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+enum class Level { ok, warn, fail };
+
+struct Finding {
+    Level level = Level::ok;
+    std::string check;
+    std::string message;
+    std::string fix;
+};
+
+constexpr const char* kPamDir = "/etc/pam.d";
+/// Debian's stacks that pam-auth-update writes; both are needed (cgfsctl(8)): ssh logins and
+/// `su -` use the first, cron and non-interactive services the second.
+constexpr const char* kPamStacks[] = {"common-session", "common-session-noninteractive"};
+constexpr const char* kEnableFix = "pam-auth-update --enable cgfs";
+
+const char* level_name(Level level)
+{
+    switch (level) {
+    case Level::ok: return "OK";
+    case Level::warn: return "WARN";
+    case Level::fail: return "FAIL";
+    }
+    return "?";
+}
+
+std::vector<std::string> split_words(std::string_view line)
+{
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos < line.size()) {
+        pos = line.find_first_not_of(" \t", pos);
+        if (pos == std::string_view::npos)
+            break;
+        std::size_t end = pos;
+        if (line[pos] == '[') { // a control like [success=1 default=ignore] is one field
+            end = line.find(']', pos);
+            end = end == std::string_view::npos ? line.size() : end + 1;
+        } else {
+            end = std::min(line.find_first_of(" \t", pos), line.size());
+        }
+        out.emplace_back(line.substr(pos, end - pos));
+        pos = end;
+    }
+    return out;
+}
+
+/// The arguments of the first active `session … pam_cgfs.so` line of a PAM stack (pam.conf(5)),
+/// or nullopt.
+std::optional<std::vector<std::string>> module_line(std::string_view text)
+{
+    while (!text.empty()) {
+        const std::size_t newline = text.find('\n');
+        std::string_view line = text.substr(0, newline);
+        text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
+        line = line.substr(0, line.find('#'));
+        const auto words = split_words(line);
+        if (words.size() < 3 || (words[0] != "session" && words[0] != "-session"))
+            continue;
+        const std::string& module = words[2];
+        const std::size_t slash = module.rfind('/');
+        if (module.substr(slash == std::string::npos ? 0 : slash + 1) != "pam_cgfs.so")
+            continue;
+        return std::vector<std::string>(words.begin() + 3, words.end());
+    }
+    return std::nullopt;
+}
+
+std::string joined(const std::vector<std::string>& items, const char* separator)
+{
+    std::string text;
+    for (const auto& item : items) {
+        if (!text.empty())
+            text += separator;
+        text += item;
+    }
+    return text;
+}
+
+struct Checker {
+    std::vector<Finding> findings;
+    void add(Level level, std::string check, std::string message, std::string fix = {})
+    {
+        findings.push_back(Finding{level, std::move(check), std::move(message), std::move(fix)});
+    }
+};
+
+/// The user the check is for: USER, else the user who ran sudo, else the caller.
+std::optional<passwd> target_user(const Args& args, std::string& name, std::vector<char>& buffer)
+{
+    if (args.user) {
+        name = *args.user;
+    } else if (const char* sudo = std::getenv("SUDO_USER"); sudo != nullptr && *sudo != '\0') {
+        name = sudo;
+    } else {
+        name = user_of(::getuid());
+    }
+    buffer.resize(1 << 16);
+    passwd entry{};
+    passwd* found = nullptr;
+    if (::getpwnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 || found == nullptr)
+        return std::nullopt;
+    return entry;
+}
+
+std::vector<std::string> group_names(const passwd& pw)
+{
+    int count = 64;
+    std::vector<gid_t> gids(static_cast<std::size_t>(count));
+    if (::getgrouplist(pw.pw_name, pw.pw_gid, gids.data(), &count) < 0) {
+        gids.resize(static_cast<std::size_t>(count));
+        if (::getgrouplist(pw.pw_name, pw.pw_gid, gids.data(), &count) < 0)
+            return {};
+    }
+    gids.resize(static_cast<std::size_t>(count));
+    std::vector<std::string> names;
+    for (const gid_t gid : gids)
+        if (const group* g = ::getgrgid(gid); g != nullptr)
+            names.emplace_back(g->gr_name);
+    return names;
+}
+
+void check_layout(Checker& c, const cgfs::Discovery& d)
+{
+    if (d.hierarchies.empty()) {
+        c.add(Level::fail, "layout", "no cgroup file system is mounted",
+              "mount cgroup2 on /sys/fs/cgroup (systemd does this at boot)");
+        return;
+    }
+    c.add(Level::ok, "layout", std::string(cgfs::layout_name(d.layout)));
+    for (const auto& h : d.hierarchies) {
+        std::string text = describe(h) + " at " + h.mount_point;
+        if (h.version == cgfs::CgroupVersion::v2) {
+            text += ", controllers: " + (h.controllers.empty() ? std::string("none") : joined(h.controllers, " "));
+            if (h.controllers.empty() && d.layout == cgfs::Layout::unified) {
+                c.add(Level::warn, "hierarchy", text,
+                      "enable controllers in the parent's cgroup.subtree_control, or sessions get no limits");
+                continue;
+            }
+        }
+        c.add(Level::ok, "hierarchy", text);
+    }
+}
+
+/// Returns the selection of the first stack with a valid module line (for the session check).
+std::optional<cgfs::ModuleOptions> check_pam(Checker& c, const cgfs::Discovery& d)
+{
+    std::optional<cgfs::ModuleOptions> first;
+    for (const char* stack : kPamStacks) {
+        const std::string path = std::string(kPamDir) + "/" + stack;
+        auto text = cgfs::fs::read_path(path);
+        if (!text.ok()) {
+            c.add(Level::fail, "pam", path + ": " + text.error().message(),
+                  "add the module line to the distribution's session stack, or " + std::string(kEnableFix));
+            continue;
+        }
+        const auto args = module_line(text.value());
+        if (!args) {
+            c.add(Level::fail, "pam", path + ": no pam_cgfs.so session line", kEnableFix);
+            continue;
+        }
+        const std::vector<std::string_view> views(args->begin(), args->end());
+        const cgfs::ModuleOptions options = cgfs::parse_module_options(views);
+        const std::string line = "pam_cgfs.so" + (args->empty() ? "" : " " + joined(*args, " "));
+        if (options.fatal) {
+            c.add(Level::fail, "pam", path + ": " + line + ": " + *options.fatal, "correct the line (pam_cgfs(8))");
+            continue;
+        }
+        const cgfs::Selection selection = cgfs::select_hierarchies(d, options.list);
+        std::vector<std::string> labels;
+        for (const auto& chosen : selection.chosen)
+            labels.push_back(d.hierarchies[chosen.index].label());
+        if (labels.empty()) {
+            c.add(Level::fail, "pam", path + ": " + line + " selects no mounted hierarchy",
+                  "list controllers this host mounts (cgfsctl check shows them)");
+            continue;
+        }
+        c.add(Level::ok, "pam", path + ": " + line + " selects " + joined(labels, ", "));
+        if (!first)
+            first = options;
+    }
+    return first;
+}
+
+void check_subids(Checker& c, const std::string& file, const passwd& pw)
+{
+    const std::string kind = file == "/etc/subuid" ? "uids" : "gids";
+    const std::string flag = file == "/etc/subuid" ? "--add-subuids" : "--add-subgids";
+    const std::string fix = "usermod " + flag + " FIRST-LAST " + std::string(pw.pw_name) + " (131072 ids for one level of nesting)";
+    auto text = cgfs::fs::read_path(file);
+    if (!text.ok()) {
+        c.add(Level::fail, "subids", file + ": " + text.error().message(), fix);
+        return;
+    }
+    const std::uint64_t count = cgfs::subid_count(cgfs::parse_subid(text.value()), pw.pw_name, pw.pw_uid);
+    const long levels = cgfs::nesting_levels(count);
+    const std::string head = file + ": " + pw.pw_name + " has " + std::to_string(count) + " subordinate " + kind;
+    if (levels < 0)
+        c.add(Level::fail, "subids", head + "; an unprivileged container needs 65536", fix);
+    else if (levels == 0)
+        c.add(Level::warn, "subids", head + ": one container, no nesting (one level needs 131072)", fix);
+    else
+        c.add(Level::ok, "subids", head + ": a container with " + std::to_string(levels) + " level" +
+                                       (levels == 1 ? "" : "s") + " of nesting");
+}
+
+void check_idmap_tool(Checker& c, const char* tool)
+{
+    const std::string path = std::string("/usr/bin/") + tool;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        c.add(Level::fail, "idmap", path + ": not found", "apt-get install uidmap");
+        return;
+    }
+    const bool setuid_root = st.st_uid == 0 && (st.st_mode & S_ISUID) != 0;
+    const bool capabilities = ::getxattr(path.c_str(), "security.capability", nullptr, 0) > 0;
+    if (setuid_root)
+        c.add(Level::ok, "idmap", path + ": setuid root");
+    else if (capabilities)
+        c.add(Level::ok, "idmap", path + ": file capabilities");
+    else
+        c.add(Level::fail, "idmap", path + ": neither setuid root nor file capabilities",
+              "reinstall uidmap (it must be setuid root to write other users' id maps)");
+}
+
+void check_userns(Checker& c)
+{
+    auto max = cgfs::fs::read_path("/proc/sys/user/max_user_namespaces");
+    if (!max.ok() || max.value().substr(0, 2) == "0\n") {
+        c.add(Level::fail, "userns", "user namespaces are disabled (user.max_user_namespaces = 0)",
+              "sysctl -w user.max_user_namespaces=15000");
+        return;
+    }
+    if (auto clone = cgfs::fs::read_path("/proc/sys/kernel/unprivileged_userns_clone");
+        clone.ok() && clone.value().substr(0, 1) == "0") {
+        c.add(Level::fail, "userns", "unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone = 0)",
+              "sysctl -w kernel.unprivileged_userns_clone=1");
+        return;
+    }
+    std::string value = max.value();
+    while (!value.empty() && value.back() == '\n')
+        value.pop_back();
+    c.add(Level::ok, "userns", "user namespaces enabled (user.max_user_namespaces = " + value + ")");
+}
+
+void check_delegate(Checker& c, const cgfs::Discovery& d)
+{
+    const bool has_v2 = std::any_of(d.hierarchies.begin(), d.hierarchies.end(),
+                                    [](const cgfs::Hierarchy& h) { return h.version == cgfs::CgroupVersion::v2; });
+    if (!has_v2)
+        return;
+    auto list = cgfs::fs::read_path(cgfs::kKernelDelegateList);
+    if (!list.ok()) {
+        c.add(Level::warn, "delegate",
+              std::string(cgfs::kKernelDelegateList) + ": " + list.error().message() +
+                  "; the module delegates cgroup.procs, cgroup.threads and cgroup.subtree_control",
+              "a kernel of 4.15 or later lists the files to delegate");
+        return;
+    }
+    c.add(Level::ok, "delegate",
+          std::string(cgfs::kKernelDelegateList) + ": " + joined(cgfs::parse_controllers(list.value()), " "));
+}
+
+void check_session(Checker& c, const cgfs::Discovery& d, const std::optional<cgfs::ModuleOptions>& options,
+                   const passwd& pw)
+{
+    cgfs::ControllerList all;
+    all.all = true;
+    const cgfs::Selection selection = cgfs::select_hierarchies(d, options ? options->list : all);
+    for (const auto& chosen : selection.chosen) {
+        const cgfs::Hierarchy& h = d.hierarchies[chosen.index];
+        const auto fd = open_cgroup(h, h.self_cgroup);
+        bool writable = false;
+        if (fd) {
+            auto dir = cgfs::fs::stat_fd(fd->get());
+            struct stat st {};
+            writable = dir.ok() && dir.value().st_uid == pw.pw_uid &&
+                       ::fstatat(fd->get(), "cgroup.procs", &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_uid == pw.pw_uid;
+        }
+        if (writable)
+            c.add(Level::ok, "session", h.label() + ": " + h.self_cgroup + " is delegated to " + pw.pw_name);
+        else
+            c.add(Level::warn, "session",
+                  h.label() + ": this session sits in " + h.self_cgroup + ", which " + pw.pw_name + " cannot write",
+                  "log in again as " + std::string(pw.pw_name) + " once the module line is in place");
+    }
+}
+
+void check_limits(Checker& c, const std::string& path, const passwd& pw)
+{
+    auto config = cgfs::read_limits(path);
+    if (!config.ok()) {
+        c.add(Level::fail, "limits", config.error().message(), "make it readable, or remove it for no limits");
+        return;
+    }
+    for (const auto& problem : config.value().problems)
+        c.add(Level::warn, "limits", path + ": " + problem.text + "; skipped", "correct the line (cgfs.conf(5))");
+    const auto groups = group_names(pw);
+    const cgfs::LimitSubject subject{pw.pw_name, pw.pw_uid, [&](std::string_view g) {
+                                         return std::find(groups.begin(), groups.end(), g) != groups.end();
+                                     }};
+    const auto rules = cgfs::limits_for(config.value(), subject);
+    if (rules.empty()) {
+        c.add(Level::ok, "limits", path + ": none for " + std::string(pw.pw_name));
+        return;
+    }
+    for (const auto& rule : rules)
+        c.add(Level::ok, "limits", path + ": " + pw.pw_name + ": " + rule.limit + " " + rule.value + " (line " +
+                                       std::to_string(rule.line) + ")");
+}
+
+} // namespace
+
+int check(const Args& args)
+{
+    Checker c;
+    auto discovery = cgfs::discover();
+    cgfs::Discovery empty;
+    const cgfs::Discovery& d = discovery.ok() ? discovery.value() : empty;
+    if (!discovery.ok())
+        c.add(Level::fail, "layout", discovery.error().message(), "mount /proc and the cgroup file systems");
+    else
+        check_layout(c, d);
+    const auto options = check_pam(c, d);
+    check_delegate(c, d);
+    check_userns(c);
+    check_idmap_tool(c, "newuidmap");
+    check_idmap_tool(c, "newgidmap");
+
+    std::string name;
+    std::vector<char> buffer;
+    const auto pw = target_user(args, name, buffer);
+    if (!pw) {
+        c.add(Level::fail, "user", "no user '" + cgfs::escape_control(name) + "' in the user database",
+              "name an existing user: cgfsctl check USER");
+    } else {
+        check_subids(c, "/etc/subuid", *pw);
+        check_subids(c, "/etc/subgid", *pw);
+        if (!d.hierarchies.empty())
+            check_session(c, d, options, *pw);
+        check_limits(c, options ? options->config : std::string(cgfs::kLimitsConfig), *pw);
+    }
+
+    Level worst = Level::ok;
+    std::size_t counts[3] = {0, 0, 0};
+    for (const auto& f : c.findings) {
+        worst = std::max(worst, f.level);
+        ++counts[static_cast<int>(f.level)];
+    }
+    if (args.json) {
+        Json findings = Json::array();
+        for (const auto& f : c.findings) {
+            Json j = {{"level", level_name(f.level)}, {"check", f.check}, {"message", f.message}};
+            if (!f.fix.empty())
+                j["fix"] = f.fix;
+            findings.push_back(j);
+        }
+        const Json out = {{"user", name}, {"worst", level_name(worst)}, {"findings", findings}};
+        std::cout << out.dump(2) << '\n';
+    } else {
+        for (const auto& f : c.findings) {
+            std::printf("%-4s %s: %s\n", level_name(f.level), f.check.c_str(), f.message.c_str());
+            if (!f.fix.empty())
+                std::printf("     fix: %s\n", f.fix.c_str());
+        }
+        std::printf("check: %zu OK, %zu WARN, %zu FAIL\n", counts[0], counts[1], counts[2]);
+    }
+    switch (worst) {
+    case Level::ok: return kExitOk;
+    case Level::warn: return kExitWarn;
+    case Level::fail: return kExitFail;
+    }
+    return kExitFail;
+}
+
+} // namespace cgfsctl

@@ -1,0 +1,123 @@
+// cgfsctl: command-line entry point: parses the arguments and runs one command (cgfsctl(8)).
+#include "cgfsctl.hpp"
+
+#include "fs.hpp"
+#include "note.hpp"
+#include "user_name.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <new>
+#include <pwd.h>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cgfsctl {
+
+std::string user_of(uid_t uid)
+{
+    // getpwuid_r with a growing buffer: no fixed-size assumption about the entry.
+    std::vector<char> buffer(1024);
+    passwd entry{};
+    passwd* found = nullptr;
+    while (::getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) == ERANGE && buffer.size() < (1U << 20))
+        buffer.resize(buffer.size() * 2);
+    return found != nullptr ? std::string(found->pw_name) : std::to_string(uid);
+}
+
+std::optional<cgfs::UniqueFd> open_cgroup(const cgfs::Hierarchy& h, const std::string& cgroup)
+{
+    const auto rel = cgfs::path_below_mount(h, cgroup);
+    if (!rel || !h.root.valid())
+        return std::nullopt;
+    auto fd = cgfs::fs::open_path_at(h.root.get(), *rel);
+    if (!fd.ok())
+        return std::nullopt;
+    return std::move(fd).value();
+}
+
+std::vector<std::string> user_names(int user_fd, const Args& args)
+{
+    if (args.user)
+        return {*args.user};
+    auto listed = cgfs::fs::list_subdirs(user_fd);
+    if (!listed.ok())
+        return {};
+    auto names = std::move(listed).value();
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+std::string describe(const cgfs::Hierarchy& h)
+{
+    return h.label() + (h.version == cgfs::CgroupVersion::v1 ? " (cgroup v1)" : " (cgroup2)");
+}
+
+} // namespace cgfsctl
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: cgfsctl status [USER] [--json]\n"
+    "       cgfsctl reap [USER] [--dry-run]\n"
+    "       cgfsctl check [USER] [--json]\n";
+
+int usage_error(const std::string& text)
+{
+    std::fprintf(stderr, "cgfsctl: %s\n%s", text.c_str(), kUsage);
+    return cgfsctl::kExitUsage;
+}
+
+int run(const std::vector<std::string_view>& argv)
+{
+    if (argv.empty())
+        return usage_error("no command given");
+    const std::string_view command = argv[0];
+    if (command == "-h" || command == "--help" || command == "help") {
+        std::fputs(kUsage, stdout);
+        return cgfsctl::kExitOk;
+    }
+    if (command != "status" && command != "reap" && command != "check")
+        return usage_error("unknown command '" + cgfs::escape_control(command) + "'");
+    cgfsctl::Args args;
+    for (std::size_t i = 1; i < argv.size(); ++i) {
+        const std::string_view a = argv[i];
+        if (a == "--json" && command != "reap") {
+            args.json = true;
+        } else if (a == "--dry-run" && command == "reap") {
+            args.dry_run = true;
+        } else if (!a.empty() && a[0] == '-') {
+            return usage_error(std::string(command) + ": unknown option '" + cgfs::escape_control(a) + "'");
+        } else if (args.user) {
+            return usage_error(std::string(command) + ": more than one user given");
+        } else {
+            if (auto valid = cgfs::validate_user_name(a); !valid.ok())
+                return usage_error(std::string(command) + ": " + valid.error().message());
+            args.user = std::string(a);
+        }
+    }
+    if (command == "status")
+        return cgfsctl::status(args);
+    if (command == "reap")
+        return cgfsctl::reap(args);
+    return cgfsctl::check(args);
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    try {
+        std::vector<std::string_view> args;
+        for (int i = 1; i < argc; ++i)
+            args.emplace_back(argv[i]);
+        return run(args);
+    } catch (const std::bad_alloc&) {
+        std::fputs("cgfsctl: out of memory\n", stderr);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "cgfsctl: %s\n", e.what());
+    }
+    return cgfsctl::kExitWarn;
+}

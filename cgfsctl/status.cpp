@@ -1,0 +1,175 @@
+// cgfsctl status: per hierarchy, the user/<name> trees under BASE with owners, process counts
+// and stale sessions, drawn like `tree -d` (human) or as nested objects (--json).
+#include "cgfsctl.hpp"
+
+#include "fs.hpp"
+#include "session.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <iostream>
+
+namespace cgfsctl {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+/// A cgroup directory as status shows it.
+struct Node {
+    std::string name;
+    uid_t owner = 0;
+    std::size_t processes = 0; ///< in this cgroup and every cgroup below it
+    bool session = false;      ///< a session cgroup <N> directly below user/<name>
+    bool stale = false;        ///< session with no process anywhere below it (reaped at next open)
+    std::vector<Node> children;
+};
+
+bool is_index(std::string_view name)
+{
+    long value = 0;
+    const auto [ptr, ec] = std::from_chars(name.data(), name.data() + name.size(), value);
+    return !name.empty() && ec == std::errc() && ptr == name.data() + name.size() && value >= 0 &&
+           (name.size() == 1 || name[0] != '0');
+}
+
+std::size_t count_lines(const std::string& text)
+{
+    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+/// Reads the tree at `fd` within the module's removal bounds (session.hpp kMaxTreeDepth/Entries).
+Node read_tree(int fd, const std::string& name, int depth, int& budget)
+{
+    Node node;
+    node.name = name;
+    if (auto st = cgfs::fs::stat_fd(fd); st.ok())
+        node.owner = st.value().st_uid;
+    if (auto procs = cgfs::fs::read_at(fd, "cgroup.procs"); procs.ok())
+        node.processes = count_lines(procs.value());
+    if (depth >= cgfs::kMaxTreeDepth || --budget < 0)
+        return node;
+    if (auto children = cgfs::fs::list_subdirs(fd); children.ok()) {
+        auto names = children.value();
+        std::sort(names.begin(), names.end());
+        for (const auto& child : names) {
+            auto child_fd = cgfs::fs::open_dir_at(fd, child);
+            if (!child_fd.ok())
+                continue;
+            node.children.push_back(read_tree(child_fd.value().get(), child, depth + 1, budget));
+            node.processes += node.children.back().processes;
+        }
+    }
+    return node;
+}
+
+std::string annotation(const Node& node, bool user_dir)
+{
+    std::string text = " [owner " + user_of(node.owner);
+    if (!user_dir && node.session) {
+        text += ", " + std::to_string(node.processes) + (node.processes == 1 ? " process" : " processes");
+        if (node.stale)
+            text += ", stale";
+    }
+    return text + "]";
+}
+
+void print_tree(const Node& node, const std::string& prefix, bool last, bool user_dir)
+{
+    std::printf("%s%s%s%s\n", prefix.c_str(), last ? "└── " : "├── ", node.name.c_str(),
+                user_dir || node.session ? annotation(node, user_dir).c_str() : "");
+    const std::string inner = prefix + (last ? "    " : "│   ");
+    for (std::size_t i = 0; i < node.children.size(); ++i)
+        print_tree(node.children[i], inner, i + 1 == node.children.size(), false);
+}
+
+Json tree_json(const Node& node)
+{
+    Json j = {{"name", node.name}, {"owner", node.owner}, {"processes", node.processes}};
+    if (node.session)
+        j["stale"] = node.stale;
+    Json children = Json::array();
+    for (const auto& child : node.children)
+        children.push_back(tree_json(child));
+    j["children"] = children;
+    return j;
+}
+
+} // namespace
+
+int status(const Args& args)
+{
+    auto discovery = cgfs::discover();
+    if (!discovery.ok()) {
+        std::fprintf(stderr, "cgfsctl status: %s\n", discovery.error().message().c_str());
+        return kExitWarn;
+    }
+    const auto& d = discovery.value();
+    Json out = {{"layout", std::string(cgfs::layout_name(d.layout))}, {"hierarchies", Json::array()}};
+    if (!args.json)
+        std::printf("layout: %s\n", std::string(cgfs::layout_name(d.layout)).c_str());
+    for (const auto& h : d.hierarchies) {
+        const std::string base = cgfs::base_cgroup(h);
+        const std::string user_cg = cgfs::join_cgroup(base, "user");
+        std::vector<Node> users;
+        if (auto user_fd = open_cgroup(h, user_cg)) {
+            for (const auto& name : user_names(user_fd->get(), args)) {
+                auto fd = cgfs::fs::open_dir_at(user_fd->get(), name);
+                if (!fd.ok())
+                    continue;
+                int budget = cgfs::kMaxTreeEntries;
+                Node user = read_tree(fd.value().get(), name, 0, budget);
+                for (auto& child : user.children) {
+                    if (!is_index(child.name))
+                        continue;
+                    child.session = true;
+                    if (auto child_fd = cgfs::fs::open_dir_at(fd.value().get(), child.name); child_fd.ok())
+                        child.stale = !cgfs::tree_populated(child_fd.value().get());
+                }
+                users.push_back(std::move(user));
+            }
+        }
+        if (args.json) {
+            Json users_json = Json::array();
+            for (const auto& u : users) {
+                Json sessions = Json::array();
+                for (const auto& s : u.children)
+                    if (s.session)
+                        sessions.push_back({{"index", std::stol(s.name)},
+                                            {"cgroup", cgfs::join_cgroup(cgfs::join_cgroup(user_cg, u.name), s.name)},
+                                            {"owner", s.owner},
+                                            {"processes", s.processes},
+                                            {"stale", s.stale}});
+                users_json.push_back({{"user", u.name},
+                                      {"cgroup", cgfs::join_cgroup(user_cg, u.name)},
+                                      {"owner", u.owner},
+                                      {"sessions", sessions},
+                                      {"tree", tree_json(u)}});
+            }
+            out["hierarchies"].push_back({{"hierarchy", h.label()},
+                                          {"version", h.version == cgfs::CgroupVersion::v1 ? 1 : 2},
+                                          {"mount", h.mount_point},
+                                          {"base", base},
+                                          {"users", users_json}});
+            continue;
+        }
+        std::printf("%s at %s, BASE %s\n", describe(h).c_str(), h.mount_point.c_str(), base.c_str());
+        if (users.empty()) {
+            std::printf("  no session cgroups%s\n", args.user ? (" of " + *args.user).c_str() : "");
+            continue;
+        }
+        std::printf("%s\n", user_cg.c_str());
+        for (std::size_t i = 0; i < users.size(); ++i)
+            print_tree(users[i], "", i + 1 == users.size(), true);
+    }
+    if (args.json)
+        std::cout << out.dump(2) << '\n';
+    else if (d.hierarchies.empty())
+        std::printf("no cgroup hierarchy is mounted\n");
+    return kExitOk;
+}
+
+} // namespace cgfsctl

@@ -1,0 +1,266 @@
+// cgfsctl(8) in throwaway containers: check on a ready host and on broken ones (no cgroup
+// mounts, missing subordinate ids, the module line missing from one stack), status with a live,
+// a stale and a nested session, reap and its dry run, argument errors. Exact lines, exit codes.
+#include "expect.hpp"
+#include "layouts.hpp"
+#include "util.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+using namespace cgfs_test;
+
+namespace {
+
+using Lines = std::vector<std::string>;
+
+const std::string kDebianLine = "session optional " + std::string("pam_cgfs.so") + " -c freezer,memory,name=systemd\n";
+
+std::string ctl_path()
+{
+    const char* p = std::getenv("CGFS_CTL");
+    return p != nullptr ? p : "";
+}
+
+// Runs `cgfsctl ARGS` in the container (optionally after moving the shell into alice's session
+// 0 in `join`) and records stdout, stderr (prefixed "err: ") and "exit=N" under `label`.
+void ctl(Container& c, const std::string& label, const std::string& args, const Lines& join = {})
+{
+    std::string moves;
+    for (const auto& key : join)
+        moves += "echo $$ > " + c.path(key + ":/user/alice/0") + "/cgroup.procs; ";
+    c.sh("rc=0; " + moves + ctl_path() + " " + args + " >/tmp/ctl.out 2>/tmp/ctl.err || rc=$?; echo $rc >/tmp/ctl.rc");
+    std::string text = "@@driver " + label + "\n" + read_file("/tmp/ctl.out");
+    for (const auto& line : split_lines(read_file("/tmp/ctl.err")))
+        if (!line.empty())
+            text += "err: " + line + "\n";
+    text += "exit=" + read_file("/tmp/ctl.rc");
+    c.emit(text);
+}
+
+void write_etc(Container& c, const std::string& path, const std::string& text)
+{
+    c.sh("mkdir -p $(dirname " + path + ") && printf '%s' '" + text + "' > " + path);
+}
+
+void ready_stacks(Container& c)
+{
+    write_etc(c, "/etc/pam.d/common-session", "session required pam_unix.so\n" + kDebianLine);
+    write_etc(c, "/etc/pam.d/common-session-noninteractive", "session required pam_unix.so\n" + kDebianLine);
+}
+
+// Every expected line appears in the output, exactly.
+void check_has(const DriverOutput& d, const Lines& expected)
+{
+    for (const auto& line : expected) {
+        INFO("expected line: " << line);
+        CHECK(std::find(d.lines.begin(), d.lines.end(), line) != d.lines.end());
+    }
+}
+
+// `expected` appears as consecutive lines.
+void check_block(const DriverOutput& d, const Lines& expected)
+{
+    auto at = std::search(d.lines.begin(), d.lines.end(), expected.begin(), expected.end());
+    INFO("expected block starting with: " << expected.front());
+    CHECK(at != d.lines.end());
+}
+
+// The JSON a command printed (every line but the final exit=N).
+nlohmann::json json_of(const DriverOutput& d)
+{
+    std::string text;
+    for (const auto& line : d.lines)
+        if (line.rfind("exit=", 0) != 0)
+            text += line + "\n";
+    return nlohmann::json::parse(text);
+}
+
+Lines hierarchy_lines(Layout layout)
+{
+    Lines out;
+    for (const auto& key : layout_keys(layout))
+        out.push_back(key);
+    return out;
+}
+
+void check_ready(Layout layout)
+{
+    auto r = run_scenario(layout, [&](Container& c) {
+        ready_stacks(c);
+        write_etc(c, "/etc/subuid", "alice:100000:131072\n");
+        write_etc(c, "/etc/subgid", "alice:100000:196608\n");
+        write_etc(c, "/etc/security/cgfs.conf", "alice pids.max 100\n* memory.max 1G\n");
+        c.service("cgfs-test", "-c freezer,memory,name=systemd");
+        Driver d = c.start("a", alice());
+        d.wait_held();
+        ctl(c, "check", "check alice", {"freezer", "memory", "name=systemd"});
+        ctl(c, "check-json", "check alice --json", {"freezer", "memory", "name=systemd"});
+        d.finish();
+    });
+    check_ran(r);
+    INFO(r.describe());
+    const auto& d = r.driver("check");
+    check_has(d, {
+        "OK   layout: hybrid",
+        "OK   pam: /etc/pam.d/common-session: pam_cgfs.so -c freezer,memory,name=systemd selects memory, freezer, "
+        "name=systemd",
+        "OK   pam: /etc/pam.d/common-session-noninteractive: pam_cgfs.so -c freezer,memory,name=systemd selects "
+        "memory, freezer, name=systemd",
+        "OK   idmap: /usr/bin/newuidmap: setuid root",
+        "OK   idmap: /usr/bin/newgidmap: setuid root",
+        "OK   subids: /etc/subuid: alice has 131072 subordinate uids: a container with 1 level of nesting",
+        "OK   subids: /etc/subgid: alice has 196608 subordinate gids: a container with 2 levels of nesting",
+        "OK   session: freezer: /user/alice/0 is delegated to alice",
+        "OK   session: memory: /user/alice/0 is delegated to alice",
+        "OK   session: name=systemd: /user/alice/0 is delegated to alice",
+        "OK   limits: /etc/security/cgfs.conf: alice: pids.max 100 (line 1)",
+        "OK   limits: /etc/security/cgfs.conf: alice: memory.max 1073741824 (line 2)",
+    });
+    // layout, one line per hierarchy, 2 pam, delegate, userns, 2 idmap, 2 subids, 3 session, 2 limits
+    const std::size_t oks = 1 + hierarchy_lines(Layout::hybrid).size() + 2 + 1 + 1 + 2 + 2 + 3 + 2;
+    CHECK(d.lines.size() == oks + 2);
+    CHECK(d.lines[d.lines.size() - 2] == "check: " + std::to_string(oks) + " OK, 0 WARN, 0 FAIL");
+    CHECK(d.lines.back() == "exit=0");
+    const auto& j = r.driver("check-json");
+    CHECK(j.lines.back() == "exit=0");
+    const auto checked = json_of(j);
+    CHECK(checked.at("user") == "alice");
+    CHECK(checked.at("worst") == "OK");
+    CHECK(checked.at("findings").size() == oks);
+    CHECK(checked.at("findings").at(0) == nlohmann::json{{"level", "OK"}, {"check", "layout"}, {"message", "hybrid"}});
+}
+
+void check_broken(Layout layout)
+{
+    auto r = run_scenario(layout, [&](Container& c) {
+        // The module line only in common-session; 65536 uids (no nesting); no gids for alice.
+        write_etc(c, "/etc/pam.d/common-session", kDebianLine);
+        write_etc(c, "/etc/pam.d/common-session-noninteractive", "session required pam_unix.so\n");
+        write_etc(c, "/etc/subuid", "alice:100000:65536\n");
+        write_etc(c, "/etc/subgid", "bob:100000:65536\n");
+        write_etc(c, "/etc/security/cgfs.conf", "alice pids.max lots\n");
+        ctl(c, "check", "check alice");
+        // No cgroup file system at all, no stacks, no subuid file.
+        c.sh("umount -l /sys/fs/cgroup; rm -f /etc/pam.d/common-session /etc/subuid");
+        ctl(c, "bare", "check alice");
+        ctl(c, "bare-status", "status");
+        ctl(c, "bare-reap", "reap");
+        ctl(c, "nobody", "check nosuchuser");
+    });
+    check_ran(r);
+    INFO(r.describe());
+    check_has(r.driver("check"), {
+        "OK   pam: /etc/pam.d/common-session: pam_cgfs.so -c freezer,memory,name=systemd selects memory, freezer, "
+        "name=systemd",
+        "FAIL pam: /etc/pam.d/common-session-noninteractive: no pam_cgfs.so session line",
+        "     fix: pam-auth-update --enable cgfs",
+        "WARN subids: /etc/subuid: alice has 65536 subordinate uids: one container, no nesting (one level needs 131072)",
+        "FAIL subids: /etc/subgid: alice has 0 subordinate gids; an unprivileged container needs 65536",
+        "     fix: usermod --add-subgids FIRST-LAST alice (131072 ids for one level of nesting)",
+        "WARN session: freezer: this session sits in /, which alice cannot write",
+        "     fix: log in again as alice once the module line is in place",
+        "WARN limits: /etc/security/cgfs.conf: line 1: 'lots' is not a valid value for pids.max; skipped",
+        "OK   limits: /etc/security/cgfs.conf: none for alice",
+        "exit=2",
+    });
+    const auto& bare = r.driver("bare");
+    CHECK(bare.lines.at(0) == "FAIL layout: no cgroup file system is mounted");
+    CHECK(bare.lines.at(1) == "     fix: mount cgroup2 on /sys/fs/cgroup (systemd does this at boot)");
+    check_has(bare, {
+        "FAIL pam: /etc/pam.d/common-session: read /etc/pam.d/common-session: No such file or directory",
+        "FAIL subids: /etc/subuid: read /etc/subuid: No such file or directory",
+        "exit=2",
+    });
+    // Without hierarchies there is no session line.
+    for (const auto& line : bare.lines)
+        CHECK(line.rfind("OK   session", 0) != 0);
+    CHECK(r.driver("bare-status").lines == Lines{"layout: none", "no cgroup hierarchy is mounted", "exit=0"});
+    CHECK(r.driver("bare-reap").lines == Lines{"removed 0 stale session cgroups, kept 0", "exit=0"});
+    CHECK(r.driver("nobody").lines.back() == "exit=2");
+    check_has(r.driver("nobody"), {"FAIL user: no user 'nosuchuser' in the user database",
+                                   "     fix: name an existing user: cgfsctl check USER"});
+}
+
+void status_and_reap(Layout layout)
+{
+    auto r = run_scenario(layout, [&](Container& c) {
+        c.service("cgfs-test", "-c freezer");
+        Driver a = c.start("a", alice());
+        a.wait_held();
+        c.run("b", alice({"--no-close"}));  // session 1 stays behind, empty: stale
+        c.mkdir("freezer:/user/alice/0/c1", kAliceUid, kAliceUid);
+        ctl(c, "status", "status alice");
+        ctl(c, "status-json", "status alice --json");
+        ctl(c, "dry", "reap --dry-run");
+        ctl(c, "reap", "reap alice");
+        ctl(c, "after", "status alice");
+        a.finish();
+        ctl(c, "reap-last", "reap");
+        c.snapshot("end");
+        ctl(c, "args1", "frobnicate");
+        ctl(c, "args2", "status --dry-run");
+        ctl(c, "args3", "reap alice bob");
+        ctl(c, "args4", "check ../etc");
+    });
+    check_ran(r);
+    INFO(r.describe());
+    check_block(r.driver("status"), {
+        "freezer (cgroup v1) at /sys/fs/cgroup/freezer, BASE /",
+        "/user",
+        "└── alice [owner alice]",
+        "    ├── 0 [owner alice, 1 process]",
+        "    │   └── c1",
+        "    └── 1 [owner alice, 0 processes, stale]",
+    });
+    CHECK(r.driver("status").lines.front() == "layout: hybrid");
+    CHECK(r.driver("status").lines.back() == "exit=0");
+    CHECK(r.driver("status-json").lines.back() == "exit=0");
+    nlohmann::json freezer;
+    const nlohmann::json status = json_of(r.driver("status-json"));
+    for (const auto& h : status.at("hierarchies"))
+        if (h.at("hierarchy") == "freezer")
+            freezer = h;
+    REQUIRE(freezer.is_object());
+    CHECK(freezer.at("version") == 1);
+    CHECK(freezer.at("base") == "/");
+    REQUIRE(freezer.at("users").size() == 1);
+    const auto& user = freezer.at("users").at(0);
+    CHECK(user.at("user") == "alice");
+    CHECK(user.at("owner") == kAliceUid);
+    CHECK(user.at("sessions") ==
+          nlohmann::json::parse(R"([{"index":0,"cgroup":"/user/alice/0","owner":1000,"processes":1,"stale":false},
+                                    {"index":1,"cgroup":"/user/alice/1","owner":1000,"processes":0,"stale":true}])"));
+    CHECK(user.at("tree").at("children").at(0).at("children").at(0).at("name") == "c1");
+    CHECK(r.driver("dry").lines == Lines{"would remove freezer:/user/alice/1",
+                                         "kept freezer:/user/alice/0 (in use, or not removable)",
+                                         "would remove 1 stale session cgroup, kept 1", "exit=0"});
+    CHECK(r.driver("reap").lines == Lines{"removed freezer:/user/alice/1",
+                                          "kept freezer:/user/alice/0 (in use, or not removable)",
+                                          "removed 1 stale session cgroup, kept 1", "exit=0"});
+    check_block(r.driver("after"), {"└── alice [owner alice]", "    └── 0 [owner alice, 1 process]", "        └── c1"});
+    // After a's close the module kept nothing else; c1 was the user's and session 0 went with
+    // close (empty tree), so the last reap finds nothing.
+    CHECK(r.driver("reap-last").lines == Lines{"removed 0 stale session cgroups, kept 0", "exit=0"});
+    CHECK(r.snap("end").dir_paths("freezer") == std::set<std::string>{"/", "/user"});
+    const std::string usage_tail = "usage: cgfsctl status [USER] [--json]";
+    CHECK(r.driver("args1").lines.at(0) == "err: cgfsctl: unknown command 'frobnicate'");
+    CHECK(r.driver("args1").lines.at(1) == "err: " + usage_tail);
+    CHECK(r.driver("args1").lines.back() == "exit=64");
+    CHECK(r.driver("args2").lines.at(0) == "err: cgfsctl: status: unknown option '--dry-run'");
+    CHECK(r.driver("args2").lines.back() == "exit=64");
+    CHECK(r.driver("args3").lines.at(0) == "err: cgfsctl: reap: more than one user given");
+    CHECK(r.driver("args3").lines.back() == "exit=64");
+    CHECK(r.driver("args4").lines.at(0) == "err: cgfsctl: check: user name contains '/': Invalid argument");
+    CHECK(r.driver("args4").lines.back() == "exit=64");
+}
+
+}  // namespace
+
+CGFS_LAYOUT_TEST("cgfsctl: check on a ready host", "[cgfsctl]", check_ready, hybrid)
+CGFS_LAYOUT_TEST("cgfsctl: check on broken hosts", "[cgfsctl]", check_broken, hybrid)
+CGFS_LAYOUT_TEST("cgfsctl: status, reap, argument errors", "[cgfsctl]", status_and_reap, hybrid)

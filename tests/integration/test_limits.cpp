@@ -1,0 +1,167 @@
+// Per-user limits (cgfs.conf(5)) in throwaway containers: a pids.max from the file stops a fork
+// bomb inside alice's session (v1 and hybrid: the pids controller lives in a v1 hierarchy); a bad
+// line is logged with its number and skipped while the rest applies; on cgroup2 without
+// controllers (as here) the limit cannot be written and says so.
+#include "expect.hpp"
+#include "layouts.hpp"
+#include "util.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cerrno>
+#include <csignal>
+#include <grp.h>
+#include <string>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <vector>
+
+using namespace cgfs_test;
+
+namespace {
+
+constexpr int kPidsMax = 10;
+constexpr int kMaxForks = 64;  // far above the limit: a fork bomb that the limit must stop
+const std::string kConfig = "/etc/security/cgfs-test.conf";
+const std::string kConfigText =
+    "# limits for the test\n"
+    "alice memory.swap.max 1G\n"      // line 2: unknown limit, skipped
+    "alice pids.max " + std::to_string(kPidsMax) + "\n"
+    "* pids.max 500\n";              // line 4: alice matched line 3 first
+
+// In a child: joins `procs` (a cgroup.procs file), becomes alice and forks until the kernel says
+// no. Returns "forks=N errno=NAME" through a pipe; every fork is killed before it returns.
+std::string fork_bomb(const std::string& procs)
+{
+    int fds[2];
+    if (::pipe(fds) != 0)
+        throw std::runtime_error("pipe");
+    const pid_t child = ::fork();
+    if (child == 0) {
+        ::close(fds[0]);
+        std::string result;
+        try {
+            write_regular_file(procs, std::to_string(::getpid()), 0644);
+        } catch (const std::exception& e) {
+            result = std::string("join failed: ") + e.what();
+        }
+        if (result.empty() && (::setgroups(0, nullptr) != 0 || ::setgid(kAliceUid) != 0 || ::setuid(kAliceUid) != 0))
+            result = "setuid failed";
+        if (result.empty()) {
+            std::vector<pid_t> kids;
+            int err = 0;
+            while (static_cast<int>(kids.size()) < kMaxForks) {
+                const pid_t kid = ::fork();
+                if (kid == 0) {
+                    ::pause();
+                    ::_exit(0);
+                }
+                if (kid < 0) {
+                    err = errno;
+                    break;
+                }
+                kids.push_back(kid);
+            }
+            for (const pid_t kid : kids)
+                ::kill(kid, SIGKILL);
+            for (const pid_t kid : kids)
+                ::waitpid(kid, nullptr, 0);
+            result = "forks=" + std::to_string(kids.size()) + " errno=" + (err == 0 ? "none" : errno_name(err));
+        }
+        (void)!::write(fds[1], result.data(), result.size());
+        ::_exit(0);
+    }
+    ::close(fds[1]);
+    std::string out;
+    char buf[256];
+    ssize_t n;
+    while ((n = ::read(fds[0], buf, sizeof buf)) > 0)
+        out.append(buf, static_cast<size_t>(n));
+    ::close(fds[0]);
+    ::waitpid(child, nullptr, 0);
+    return out;
+}
+
+void pids_limit(Layout layout)
+{
+    auto r = run_scenario(layout, [&](Container& c) {
+        c.sh("mkdir -p /etc/security && printf '%s' '" + kConfigText + "' > " + kConfig);
+        c.service("cgfs-test", "-c freezer,pids config=" + kConfig);
+        Driver d = c.start("main", alice());
+        d.wait_held();
+        c.snapshot("open");
+        const std::string session = c.path("pids:/user/alice/0");
+        const std::string before = read_file(session + "/pids.current");
+        const std::string bomb = fork_bomb(session + "/cgroup.procs");
+        c.emit("@@driver bomb\nuser_pids_max=" + read_file(c.path("pids:/user/alice/pids.max")) +
+               "session_pids_max=" + read_file(session + "/pids.max") + "pids_current_before=" + before + bomb);
+        d.finish();
+    });
+    check_ran(r);
+    INFO(r.describe());
+    CHECK(r.driver("main").code("open") == kPamSuccess);
+    const auto& s = r.snap("open");
+    // The limit sits on user/alice, root-owned so that alice cannot raise it; the session's own
+    // cgroup keeps the kernel default.
+    CHECK(s.files.count("pids:/user/alice/pids.max") == 1);
+    CHECK(s.files.at("pids:/user/alice/pids.max") == "0:0 0644");
+    const auto& bomb = r.driver("bomb");
+    CHECK(bomb.value("user_pids_max") == std::to_string(kPidsMax));
+    CHECK(bomb.value("session_pids_max") == "max");
+    // The held driver and the bomb's parent count: kPidsMax - 2 forks succeed, then EAGAIN.
+    CHECK(bomb.value("pids_current_before") == "1");
+    REQUIRE(bomb.lines.size() == 4);
+    CHECK(bomb.lines.back() == "forks=" + std::to_string(kPidsMax - 2) + " errno=EAGAIN");
+    CHECK(r.log(LOG_WARNING) ==
+          std::vector<std::string>{"pam_cgfs(cgfs-test:session): " + kConfig +
+                                   ": line 2: unknown limit 'memory.swap.max'; skipped"});
+    check_log(r, LOG_ERR, 0);
+    check_log(r, LOG_NOTICE, 0);
+}
+
+// The container's cgroup2 offers no controllers (the host enables none below its root), so
+// pids.max cannot exist on user/alice: one notice, the session still opens. A limit in effect on
+// cgroup2 needs a kernel whose cgroup2 has controllers (a VM), not these containers.
+void pids_limit_v2_without_controllers(Layout layout)
+{
+    auto r = run_scenario(layout, [&](Container& c) {
+        c.sh("mkdir -p /etc/security && printf '%s' '" + kConfigText + "' > " + kConfig);
+        c.service("cgfs-test", "-c freezer config=" + kConfig);
+        c.run("main", alice());
+    });
+    check_ran(r);
+    INFO(r.describe());
+    CHECK(r.driver("main").code("open") == kPamSuccess);
+    CHECK(r.log(LOG_NOTICE) ==
+          std::vector<std::string>{"pam_cgfs(cgfs-test:session): limit pids.max (line 3): no hierarchy of this "
+                                   "session offers the pids controller; not applied"});
+    check_log(r, LOG_WARNING, 1, {"line 2: unknown limit 'memory.swap.max'; skipped"});
+    check_log(r, LOG_ERR, 0);
+}
+
+// A missing file means no limits, and not a word in the log.
+void missing_config(Layout layout)
+{
+    auto r = run_scenario(layout, [&](Container& c) {
+        c.service("cgfs-test", "-c freezer,pids config=/etc/security/absent.conf");
+        Driver d = c.start("main", alice());
+        d.wait_held();
+        c.emit("@@driver limit\nuser_pids_max=" + read_file(c.path("pids:/user/alice/pids.max")));
+        d.finish();
+    });
+    check_ran(r);
+    INFO(r.describe());
+    CHECK(r.driver("main").code("open") == kPamSuccess);
+    CHECK(r.driver("limit").value("user_pids_max") == "max");
+    check_log(r, LOG_WARNING, 0);
+    check_log(r, LOG_NOTICE, 0);
+    check_log(r, LOG_ERR, 0);
+}
+
+}  // namespace
+
+CGFS_LAYOUT_TEST("limits: pids.max from cgfs.conf stops a fork bomb in the session", "[limits]", pids_limit, v1)
+CGFS_LAYOUT_TEST("limits: pids.max from cgfs.conf stops a fork bomb in the session", "[limits]", pids_limit, hybrid)
+CGFS_LAYOUT_TEST("limits: cgroup2 without controllers gets a notice", "[limits]", pids_limit_v2_without_controllers, v2)
+CGFS_LAYOUT_TEST("limits: a missing file means no limits", "[limits]", missing_config, v1)
