@@ -75,21 +75,29 @@ std::vector<std::string> as_alice(const std::vector<std::string>& more)
     return alice(more, "login");
 }
 
-}  // namespace
-
-TEST_CASE("real v2: alice enables +memory +pids in her session without EBUSY", "[real-v2]")
+// Snapshots "before", "open" (driver "main" held after open) and "closed" around one login of
+// alice through a "login" service with `args`; `shaped`: in host_shape() first.
+Report one_login(bool shaped, const std::string& args, const std::vector<std::string>& more)
 {
-    auto r = run_scenario(Layout::v2, [](Container& c) {
-        host_shape(c);
-        c.service("login", "-c memory,pids");
+    return run_scenario(Layout::v2, [&](Container& c) {
+        if (shaped)
+            host_shape(c);
+        c.service("login", args);
         c.snapshot("before");
-        Driver d = c.start("main", as_alice({"--act-as-user", "--enable", "memory", "--enable",
-                                             "pids"}));
+        Driver d = c.start("main", as_alice(more));
         d.wait_held();
         c.snapshot("open");
         d.finish();
         c.snapshot("closed");
     });
+}
+
+}  // namespace
+
+TEST_CASE("real v2: alice enables +memory +pids in her session without EBUSY", "[real-v2]")
+{
+    auto r = one_login(true, "-c memory,pids",
+                       {"--act-as-user", "--enable", "memory", "--enable", "pids"});
     check_ran(r);
     INFO(r.describe());
     const auto& d = r.driver("main");
@@ -118,15 +126,9 @@ TEST_CASE("real v2: alice enables +memory +pids in her session without EBUSY", "
 
 TEST_CASE("real v2: a pids.max alice sets on her child takes effect", "[real-v2]")
 {
-    auto r = run_scenario(Layout::v2, [](Container& c) {
-        host_shape(c);
-        c.service("login", "-c freezer,memory,pids,name=systemd");
-        Driver d = c.start("main", as_alice({"--act-as-user", "--enable", "pids", "--user-write",
-                                             "c1/pids.max=3", "--fork-probe", "5"}));
-        d.wait_held();
-        c.snapshot("open");
-        d.finish();
-    });
+    auto r = one_login(true, "-c freezer,memory,pids,name=systemd",
+                       {"--act-as-user", "--enable", "pids", "--user-write", "c1/pids.max=3",
+                        "--fork-probe", "5"});
     check_ran(r);
     INFO(r.describe());
     const auto& d = r.driver("main");
@@ -176,16 +178,8 @@ TEST_CASE("real v2: memory.max set by root on user/alice binds all her sessions"
 TEST_CASE("real v2: a controller BASE is not offered is a notice; the rest is enabled",
           "[real-v2]")
 {
-    auto r = run_scenario(Layout::v2, [](Container& c) {
-        host_shape(c);
-        // hugetlb exists on cgroup2 but the boot enabled only memory, pids, cpu and io.
-        c.service("login", "-c memory,hugetlb");
-        c.snapshot("before");
-        Driver d = c.start("main", as_alice({}));
-        d.wait_held();
-        c.snapshot("open");
-        d.finish();
-    });
+    // hugetlb exists on cgroup2 but the boot enabled only memory, pids, cpu and io.
+    auto r = one_login(true, "-c memory,hugetlb", {});
     check_ran(r);
     INFO(r.describe());
     REQUIRE(r.driver("main").code("open") == kPamSuccess);
@@ -204,15 +198,7 @@ TEST_CASE("real v2: a controller BASE is not offered is a notice; the rest is en
 TEST_CASE("real v2: BASE holding processes: nothing enabled there, notices, the login works",
           "[real-v2]")
 {
-    auto r = run_scenario(Layout::v2, [](Container& c) {
-        c.service("login", "-c all");
-        c.snapshot("before");
-        Driver d = c.start("main", as_alice({"--act-as-user"}));
-        d.wait_held();
-        c.snapshot("open");
-        d.finish();
-        c.snapshot("closed");
-    });
+    auto r = one_login(false, "-c all", {"--act-as-user"});
     check_ran(r);
     INFO(r.describe());
     const auto& d = r.driver("main");
