@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <optional>
 #include <set>
 #include <sys/stat.h>
 #include <time.h>
@@ -18,6 +19,8 @@ namespace cgfs {
 namespace {
 
 constexpr std::string_view kUserDir = "user";
+/// Enough of cgroup.procs to see whether it lists any pid.
+constexpr std::size_t kProcsProbeBytes = 64;
 
 /// Canonical decimal session index ("0", "17"; not "007", "-1", "1a"), else -1.
 long parse_index(std::string_view name)
@@ -250,6 +253,7 @@ void Opener::enable_controllers(Work& w, int fd, std::string_view cgroup)
         for (auto& word : parse_controllers(text.value()))
             enabled.insert(std::move(word));
     std::vector<std::string> still;
+    std::optional<bool> internal; // asked once, and only when something is to be enabled here
     for (const auto& controller : w.enable) {
         if (enabled.count(controller) != 0) {
             still.push_back(controller);
@@ -257,6 +261,15 @@ void Opener::enable_controllers(Work& w, int fd, std::string_view cgroup)
         }
         if (available.count(controller) == 0) {
             notice(notes_, w.where(cgroup) + ": controller " + controller + " is not available, not enabled");
+            continue;
+        }
+        if (!internal)
+            internal = holds_internal_processes(fd);
+        if (*internal) {
+            // Never write here: a threaded controller would be accepted and turn this cgroup
+            // into a thread root, after which no process can enter the session below it.
+            notice(notes_, w.where(cgroup) + ": holds processes of its own, " + controller +
+                               " not enabled (cgroup-v2.rst: no internal processes)");
             continue;
         }
         // cgroup-v2.rst "Enabling and Disabling": one controller per write keeps a refusal
@@ -708,6 +721,15 @@ ReapOutcome reap_stale_sessions(int user_dir_fd, const std::string& where, const
         outcome.kept.insert(index);
     }
     return outcome;
+}
+
+bool holds_internal_processes(int fd)
+{
+    if (auto type = fs::read_at(fd, "cgroup.type"); !type.ok() && type.error().code == ENOENT)
+        return false;
+    // One pid is enough to know: a small cap, EFBIG means "more than nothing".
+    auto procs = fs::read_at(fd, "cgroup.procs", kProcsProbeBytes);
+    return !procs.ok() || procs.value().find_first_not_of(" \n") != std::string::npos;
 }
 
 Result<SessionRecord> open_session(const Discovery& discovery, const Selection& selection,

@@ -137,4 +137,12 @@ ReapOutcome reap_stale_sessions(int user_dir_fd, const std::string& where, const
 /// unpopulated cgroup2 tree larger than the bounds is removed in part, the rest at later opens.)
 [[nodiscard]] bool tree_populated(int fd);
 
+/// True when the cgroup2 cgroup at `fd` is not the hierarchy's root and has processes of its own
+/// (its cgroup.procs is not empty). cgroup-v2.rst "No Internal Process Constraint": such a cgroup
+/// refuses domain controllers (EBUSY), and a threaded one (cpu, pids, cpuset, perf_event) is
+/// accepted but makes it a thread root ("Threads"), so every domain cgroup below it becomes
+/// invalid and moving a process there fails with EOPNOTSUPP. The root is exempt; it alone has no
+/// cgroup.type ("Core Interface Files"). What cannot be read counts as holding processes.
+[[nodiscard]] bool holds_internal_processes(int fd);
+
 } // namespace cgfs

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sched.h>
@@ -51,6 +52,10 @@ struct Options {
     std::vector<std::string> enable; // v2 controllers the user tries to enable ("memory"...)
     std::string private_mounts;      // shell run in a mount namespace of the driver's own
     bool cgroupns = false;           // after --in: a new cgroup namespace rooted there
+    // v2, as the user after --enable: REL=VALUE writes VALUE to <N>/REL ("c1/pids.max=3").
+    std::vector<std::string> user_write;
+    int fork_probe = -1;             // v2: from c1, fork this many children that stay alive
+    int alloc_mib = -1;              // v2: from c1, a child touches this many MiB of memory
 };
 
 [[noreturn]] void usage()
@@ -59,7 +64,8 @@ struct Options {
                  "usage: pam_driver --confdir DIR --service NAME --user USER [--null-user]\n"
                  "  [--umask OCTAL] [--in KEY:/path ...] [--caller-uid UID] [--close-caller-uid UID]\n"
                  "  [--act-as-user] [--cgroupns] [--private-mounts SHELL]\n"
-                 "  [--enable CTRL ...] [--hold] [--wait-start] [--no-close] [--close-twice]\n"
+                 "  [--enable CTRL ...] [--user-write REL=VALUE ...] [--fork-probe N]\n"
+                 "  [--alloc-mib N] [--hold] [--wait-start] [--no-close] [--close-twice]\n"
                  "  [--close-only]\n");
     std::exit(2);
 }
@@ -195,6 +201,60 @@ std::string code_text(pam_handle_t* pamh, int code)
 
 int null_conv(int, const pam_message**, pam_response**, void*) { return PAM_CONV_ERR; }
 
+// Forks up to `n` children that wait on a pipe, stopping at the first refusal; then lets them
+// go. "<forked> ok" or "<forked> <errno of the refused fork>" (pids.max gives EAGAIN).
+std::string fork_probe(int n)
+{
+    int gate[2];
+    if (::pipe2(gate, O_CLOEXEC) != 0)
+        return "pipe " + errno_name(errno);
+    std::vector<pid_t> kids;
+    std::string verdict = "ok";
+    for (int i = 0; i < n; ++i) {
+        pid_t pid = ::fork();
+        if (pid < 0) {
+            verdict = errno_name(errno);
+            break;
+        }
+        if (pid == 0) {
+            ::close(gate[1]);
+            char c = 0;
+            (void)!::read(gate[0], &c, 1);
+            ::_exit(0);
+        }
+        kids.push_back(pid);
+    }
+    ::close(gate[0]);
+    ::close(gate[1]);
+    for (pid_t pid : kids)
+        ::waitpid(pid, nullptr, 0);
+    return std::to_string(kids.size()) + " " + verdict;
+}
+
+// A child touches `mib` MiB, one byte per page. "ok" when it finished, "killed <signal>" when
+// the kernel stopped it (memory.max: the OOM killer's SIGKILL).
+std::string alloc_probe(int mib)
+{
+    std::fflush(nullptr);
+    pid_t pid = ::fork();
+    if (pid < 0)
+        return "fork " + errno_name(errno);
+    if (pid == 0) {
+        const size_t size = static_cast<size_t>(mib) << 20;
+        auto* block = static_cast<volatile char*>(std::malloc(size));
+        if (block == nullptr)
+            ::_exit(3);
+        for (size_t i = 0; i < size; i += 4096)
+            block[i] = 1;
+        ::_exit(0);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    if (WIFSIGNALED(status))
+        return "killed " + std::to_string(WTERMSIG(status));
+    return WEXITSTATUS(status) == 0 ? "ok" : "exit " + std::to_string(WEXITSTATUS(status));
+}
+
 // Acts as the user in every hierarchy where we now sit in a cgroup the user owns.
 void act_as_user(const Options& opt)
 {
@@ -267,6 +327,18 @@ void act_as_user(const Options& opt)
                     out(p + "enable." + c + "=" + (e == 0 ? "ok" : errno_name(e)));
                 }
             }
+            if (v2) {
+                for (const auto& w : opt.user_write) {
+                    size_t eq = w.find('=');
+                    std::string rel = w.substr(0, eq);
+                    int e = cgfs_test::write_kernel_file(dir + "/" + rel, w.substr(eq + 1));
+                    out(p + "write." + rel + "=" + (e == 0 ? "ok" : errno_name(e)));
+                }
+                if (opt.fork_probe >= 0)
+                    out(p + "forks=" + fork_probe(opt.fork_probe));
+                if (opt.alloc_mib >= 0)
+                    out(p + "alloc=" + alloc_probe(opt.alloc_mib));
+            }
             if (v2 && ::access((c1 + "/cgroup.procs").c_str(), F_OK) == 0) {
                 struct stat fs{};
                 if (::stat((c1 + "/cgroup.procs").c_str(), &fs) == 0)
@@ -338,6 +410,9 @@ int main(int argc, char** argv)
         else if (a == "--close-caller-uid") opt.close_caller_uid = std::stol(value());
         else if (a == "--act-as-user") opt.act_as_user = true;
         else if (a == "--enable") opt.enable.push_back(value());
+        else if (a == "--user-write") opt.user_write.push_back(value());
+        else if (a == "--fork-probe") opt.fork_probe = std::stoi(value());
+        else if (a == "--alloc-mib") opt.alloc_mib = std::stoi(value());
         else if (a == "--hold") opt.hold = true;
         else if (a == "--wait-start") opt.wait_start = true;
         else if (a == "--no-close") opt.no_close = true;

@@ -229,15 +229,36 @@ public:
         return error;
     }
 
-    // Runs in the forked child: enter every scratch cgroup.
-    void enter() const
+    // Runs in the forked child: enter every scratch cgroup. Returns the cgroup.procs files of
+    // the cgroups it came from, opened now, for leave().
+    [[nodiscard]] std::vector<UniqueFd> enter() const
     {
         std::string pid = std::to_string(::getpid());
+        std::vector<UniqueFd> origins;
         for (const auto& s : scratch_) {
+            std::string origin = join_path(s.hierarchy.host_mount, s.hierarchy.own_path) +
+                                 "/cgroup.procs";
+            origins.emplace_back(::open(origin.c_str(), O_WRONLY | O_CLOEXEC));
+            if (!origins.back().valid())
+                throw_errno("open " + origin);
             int err = write_kernel_file(s.path + "/cgroup.procs", pid);
             if (err != 0)
                 throw_errno(err, "enter scratch cgroup " + s.path);
         }
+        return origins;
+    }
+
+    // Once the container's init runs: the caller goes back where it came from, so the
+    // container's root cgroup holds only the container's processes, as LXC's monitor stays
+    // outside its container. On cgroup2 that matters: a root with a process of its own cannot
+    // enable controllers (cgroup-v2.rst: no internal processes). The files were opened before
+    // the cgroup namespace was made, so a "nsdelegate" mount allows the move.
+    static void leave(const std::vector<UniqueFd>& origins)
+    {
+        std::string pid = std::to_string(::getpid());
+        for (const auto& fd : origins)
+            if (::write(fd.get(), pid.data(), pid.size()) != static_cast<ssize_t>(pid.size()))
+                throw_errno("leave scratch cgroup");
     }
 
 private:
@@ -485,10 +506,13 @@ int exit_code_of(int status)
                                    const ScratchSet& scratch, int syslog_fd, int report_fd,
                                    const std::function<int(SandboxContext&)>& body)
 {
+    std::vector<UniqueFd> origins;
+    int left[2] = {-1, -1};  // init starts once we have left the scratch cgroups
     try {
         if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
             throw_errno("PR_SET_PDEATHSIG");
-        scratch.enter();
+        check(::pipe2(left, O_CLOEXEC), "pipe");
+        origins = scratch.enter();
         check(::unshare(CLONE_NEWCGROUP | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
                         CLONE_NEWIPC | CLONE_NEWNET),
               "unshare");
@@ -506,8 +530,25 @@ int exit_code_of(int status)
         // If we die, the container dies: a pdeath SIGKILL from the parent namespace kills init.
         if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
             ::_exit(125);
+        origins.clear();
+        ::close(left[1]);
+        char c = 0;
+        if (::read(left[0], &c, 1) != 1)
+            ::_exit(125);
+        ::close(left[0]);
         container_init(config, host, syslog_fd, report_fd, body);
     }
+    try {
+        ScratchSet::leave(origins);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "cgfs-sandbox: %s\n", e.what());
+        ::_exit(125);  // init dies with us (PR_SET_PDEATHSIG)
+    }
+    origins.clear();
+    ::close(left[0]);
+    if (::write(left[1], "g", 1) != 1)
+        ::_exit(125);
+    ::close(left[1]);
     ::close(syslog_fd);
     ::close(report_fd);
     for (;;) {

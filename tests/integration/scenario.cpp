@@ -24,7 +24,8 @@ namespace {
 // Knobs recorded for every cgroup directory where they exist.
 constexpr const char* kKnobs[] = {"cpuset.cpus",       "cpuset.mems", "cgroup.clone_children",
                                   "cgroup.subtree_control", "cgroup.controllers",
-                                  "memory.use_hierarchy",   "notify_on_release"};
+                                  "memory.use_hierarchy",   "notify_on_release",
+                                  "memory.max",             "pids.max"};
 
 std::string env_or_empty(const char* name)
 {

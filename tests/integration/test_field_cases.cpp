@@ -5,7 +5,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <set>
+
 #include <syslog.h>
+#include <unistd.h>
 
 using namespace cgfs_test;
 
@@ -157,11 +161,19 @@ void c03_stack(Layout layout)
 
 // ---- C04 ---------------------------------------------------------------------------------
 
-void c04(const std::string& args)
+// `selected`: the controllers `args` selects (SPEC §3; only those are enabled down the tree).
+void c04(const std::string& args, const std::set<std::string>& selected)
 {
+    // In the shape of a booted host: PID 1 in /init.scope, the login service in a cgroup of its
+    // own, so BASE holds no process and may enable what it is offered (cgroup-v2.rst: no
+    // internal processes; a BASE that holds processes is a [real-v2] scenario).
     auto r = open_hold_close(Layout::v2, args, "login",
                              as("alice", "login",
-                                {"--act-as-user", "--enable", "memory", "--enable", "pids"}));
+                                {"--act-as-user", "--enable", "memory", "--enable", "pids"}),
+                             [](Container& c) {
+                                 c.move(1, "unified:/init.scope");
+                                 c.move(::getpid(), "unified:/system.slice/ssh.service");
+                             });
     check_ran(r);
     INFO(r.describe());
     const auto& d = r.driver("main");
@@ -172,13 +184,16 @@ void c04(const std::string& args)
     CHECK(d.value("act.unified.enter") == "ok");
     CHECK(d.value("act.unified.c1_procs_owner") == "1000:1000");
     check_proc_in(d, "act.cgroup", "unified", "/user/alice/0/c1");
-    // memory/pids: offered by the container's cgroup2 root, the module must have enabled them
-    // down to <N> and alice's write must work; not offered there (this host's cgroup2 offers
-    // none to children), "not-offered" is the only right answer.
+    // memory/pids: offered by the container's cgroup2 root and selected, the module must have
+    // enabled them down to <N> and alice's write must work; not offered there (this host's
+    // cgroup2 offers none to children) or not selected (pids by the stock line),
+    // "not-offered" is the only right answer.
     for (const std::string ctrl : {"memory", "pids"}) {
+        INFO("controller " << ctrl);
         const std::string at_root = d.value("act.unified.root_offers." + ctrl);
         REQUIRE((at_root == "yes" || at_root == "no"));
-        CHECK(d.value("act.unified.enable." + ctrl) == (at_root == "yes" ? "ok" : "not-offered"));
+        bool enabled = at_root == "yes" && selected.count(ctrl) != 0;
+        CHECK(d.value("act.unified.enable." + ctrl) == (enabled ? "ok" : "not-offered"));
     }
     check_no_session(r.snap("closed"), "unified", "alice", true);
     check_log(r, LOG_ERR, 0);
@@ -288,16 +303,37 @@ void c07_mounted_twice()
     check_log(r, LOG_ERR, 0);
 }
 
-void c07_cpu()
+// The keys of the v1 hierarchies holding `controllers`, each once: "cpu" and "cpuacct" on this
+// machine (mounted apart), "cpu,cpuacct" once where they are co-mounted (a booted v1 host).
+std::set<std::string> v1_keys_of(const std::vector<std::string>& controllers)
 {
-    auto r = open_hold_close(Layout::v1, "-c cpu", "login", as("alice", "login"));
+    std::set<std::string> out;
+    for (const auto& key : layout_keys(Layout::v1)) {
+        auto parts = split(key, ',');
+        for (const auto& c : controllers)
+            if (std::find(parts.begin(), parts.end(), c) != parts.end())
+                out.insert(key);
+    }
+    return out;
+}
+
+void c07_cpu(const std::vector<std::string>& controllers)
+{
+    std::string list;
+    for (const auto& c : controllers)
+        list += (list.empty() ? "" : ",") + c;
+    auto keys = v1_keys_of(controllers);
+    REQUIRE(keys.size() >= 1);
+    auto r = open_hold_close(Layout::v1, "-c " + list, "login", as("alice", "login"));
     check_ran(r);
     INFO(r.describe());
     CHECK(r.driver("main").code("open") == kPamSuccess);
-    check_sessions(r.snap("open"), "cpu", "alice", kAliceUid, {0});
-    check_proc_in(r.driver("main"), "cgroup", "cpu", "/user/alice/0");
+    for (const auto& key : keys) {
+        check_sessions(r.snap("open"), key, "alice", kAliceUid, {0});
+        check_proc_in(r.driver("main"), "cgroup", key, "/user/alice/0");
+    }
     for (const auto& key : layout_keys(Layout::v1))
-        if (key != "cpu")
+        if (keys.count(key) == 0)
             check_no_session(r.snap("open"), key, "alice", false);
     check_log(r, LOG_ERR, 0);
 }
@@ -488,9 +524,11 @@ CGFS_ALL_LAYOUTS("C03: a real stack loads the module", "[c03]", c03_stack)
 
 TEST_CASE("C04: pure v2 with the stock line delegates a usable subtree", "[v2][c04]")
 {
-    c04("-c freezer,memory,name=systemd");
+    c04("-c freezer,memory,name=systemd", {"memory"});
 }
-TEST_CASE("C04: pure v2 with -c all delegates a usable subtree", "[v2][c04]") { c04("-c all"); }
+TEST_CASE("C04: pure v2 with -c all delegates a usable subtree", "[v2][c04]") {
+    c04("-c all", {"memory", "pids"});
+}
 
 CGFS_LAYOUT_TEST("C05: hybrid without unified leaves cgroup2 alone", "[c05]", c05, hybrid)
 CGFS_LAYOUT_TEST("C06: hybrid with unified delegates the scope", "[c06]", c06, hybrid)
@@ -498,7 +536,11 @@ CGFS_LAYOUT_TEST("C06: hybrid with unified delegates the scope", "[c06]", c06, h
 TEST_CASE("C07: -c all delegates every mounted hierarchy", "[v1][c07]") { c07_all("-c all"); }
 TEST_CASE("C07: no -c means all", "[v1][c07]") { c07_all(""); }
 TEST_CASE("C07: a hierarchy mounted twice is handled once", "[v1][c07]") { c07_mounted_twice(); }
-TEST_CASE("C07: -c cpu selects the cpu hierarchy only", "[v1][c07]") { c07_cpu(); }
+TEST_CASE("C07: -c cpu selects the cpu hierarchy only", "[v1][c07]") { c07_cpu({"cpu"}); }
+TEST_CASE("C07: -c cpu,cpuacct selects each hierarchy holding them once", "[v1][c07]")
+{
+    c07_cpu({"cpu", "cpuacct"});
+}
 TEST_CASE("C07: -c all,memory is refused loudly", "[v1][c07]") { c07_all_mixed(); }
 TEST_CASE("C07: an unmounted controller is a notice", "[v1][c07]") { c07_unmounted_blkio(); }
 

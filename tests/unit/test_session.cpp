@@ -454,3 +454,27 @@ TEST_CASE("session: reap_stale_sessions removes empty sessions older than the st
     CHECK_FALSE(tmp.exists("user/alice/2"));
     CHECK(tmp.exists("user/alice/lxc.payload.c"));
 }
+
+TEST_CASE("session: holds_internal_processes asks cgroup.procs below the root only", "[session]")
+{
+    TempDir tmp;
+    tmp.mkdirs("root/base");
+    tmp.write("root/cgroup.procs", "1\n");  // the root: no cgroup.type, exempt
+    tmp.write("root/base/cgroup.type", "domain\n");
+    tmp.write("root/base/cgroup.procs", "");
+    const cgfs::UniqueFd root(::openat(tmp.fd(), "root", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    const cgfs::UniqueFd base(::openat(tmp.fd(), "root/base", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    CHECK_FALSE(cgfs::holds_internal_processes(root.get()));
+    CHECK_FALSE(cgfs::holds_internal_processes(base.get()));
+    // A container's init in its namespace root, as LXC starts a non-systemd init.
+    std::string many;
+    for (int pid = 1; pid < 100; ++pid)
+        many += std::to_string(pid) + "\n";
+    tmp.write("root/base/cgroup.procs", many);
+    CHECK(cgfs::holds_internal_processes(base.get()));
+    tmp.write("root/base/cgroup.procs", "4242\n");
+    CHECK(cgfs::holds_internal_processes(base.get()));
+    // Unreadable counts as holding processes: nothing is enabled on a guess.
+    REQUIRE(::unlinkat(tmp.fd(), "root/base/cgroup.procs", 0) == 0);
+    CHECK(cgfs::holds_internal_processes(base.get()));
+}
