@@ -383,7 +383,7 @@ int check(const Args& args)
             findings.push_back(j);
         }
         const Json out = {{"user", name}, {"worst", level_name(worst)}, {"findings", findings}};
-        std::cout << out.dump(2) << '\n';
+        std::cout << out.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
     } else {
         for (const auto& f : c.findings) {
             std::printf("%-4s %s: %s\n", level_name(f.level), f.check.c_str(), f.message.c_str());

@@ -166,7 +166,7 @@ int status(const Args& args)
             print_tree(users[i], "", i + 1 == users.size(), true);
     }
     if (args.json)
-        std::cout << out.dump(2) << '\n';
+        std::cout << out.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
     else if (d.hierarchies.empty())
         std::printf("no cgroup hierarchy is mounted\n");
     return kExitOk;

@@ -78,8 +78,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const cgfs::ModuleOptions o = cgfs::parse_module_options(argv);
     const bool has_c = std::find(argv.begin(), argv.end(), "-c") != argv.end();
+    // Without -c everything is selected; only a config= that is not an absolute path is fatal.
+    const bool bad_config = std::any_of(argv.begin(), argv.end(), [](std::string_view a) {
+        return a.substr(0, 7) == "config=" && (a.size() == 7 || a[7] != '/');
+    });
     if (!has_c)
-        FUZZ_CHECK(o.list.all && !o.fatal);
+        FUZZ_CHECK(o.list.all && o.fatal.has_value() == bad_config);
     for (const auto& u : o.unknown) {
         FUZZ_CHECK(u.size() >= 2 && u.front() == '\'' && u.back() == '\'');
         FUZZ_CHECK(no_control(u));
