@@ -10,7 +10,9 @@
 #include "subid.hpp"
 
 #include <nlohmann/json.hpp>
+#include <shadow/subid.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <grp.h>
@@ -209,19 +211,38 @@ std::optional<cgfs::ModuleOptions> check_pam(Checker& c, const cgfs::Discovery& 
     return first;
 }
 
-void check_subids(Checker& c, const std::string& file, const passwd& pw)
+/// The number of subordinate uids (`uids`) or gids of `pw`, summed over its ranges, from the
+/// shadow suite's subid database through libsubid (subuid(5)/subgid(5): lines owned by the name
+/// or by the numeric uid; or the source that nsswitch.conf's "subid:" names).
+/// Errors: the database could not be read (errno as libsubid's reader left it, else EIO).
+cgfs::Result<std::uint64_t> subordinate_ids(bool uids, const passwd& pw)
 {
-    const std::string kind = file == "/etc/subuid" ? "uids" : "gids";
-    const std::string flag = file == "/etc/subuid" ? "--add-subuids" : "--add-subgids";
+    subid_range* ranges = nullptr;
+    errno = 0;
+    const int n = uids ? subid_get_uid_ranges(pw.pw_name, &ranges) : subid_get_gid_ranges(pw.pw_name, &ranges);
+    if (n < 0)
+        return cgfs::make_error(errno != 0 ? errno : EIO, std::string("libsubid could not read the ") +
+                                                              (uids ? "subuid" : "subgid") + " database");
+    std::uint64_t total = 0;
+    for (int i = 0; i < n; ++i)
+        total += ranges[i].count;
+    std::free(ranges);  // libsubid 4.13 allocates the array with malloc and has no subid_free()
+    return total;
+}
+
+void check_subids(Checker& c, bool uids, const passwd& pw)
+{
+    const std::string file = uids ? "/etc/subuid" : "/etc/subgid";
+    const std::string kind = uids ? "uids" : "gids";
+    const std::string flag = uids ? "--add-subuids" : "--add-subgids";
     const std::string fix = "usermod " + flag + " FIRST-LAST " + std::string(pw.pw_name) + " (131072 ids for one level of nesting)";
-    auto text = cgfs::fs::read_path(file);
-    if (!text.ok()) {
-        c.add(Level::fail, "subids", file + ": " + text.error().message(), fix);
+    auto count = subordinate_ids(uids, pw);
+    if (!count.ok()) {
+        c.add(Level::fail, "subids", file + ": " + count.error().message(), fix);
         return;
     }
-    const std::uint64_t count = cgfs::subid_count(cgfs::parse_subid(text.value()), pw.pw_name, pw.pw_uid);
-    const long levels = cgfs::nesting_levels(count);
-    const std::string head = file + ": " + pw.pw_name + " has " + std::to_string(count) + " subordinate " + kind;
+    const long levels = cgfs::nesting_levels(count.value());
+    const std::string head = file + ": " + pw.pw_name + " has " + std::to_string(count.value()) + " subordinate " + kind;
     if (levels < 0)
         c.add(Level::fail, "subids", head + "; an unprivileged container needs 65536", fix);
     else if (levels == 0)
@@ -361,8 +382,8 @@ int check(const Args& args)
         c.add(Level::fail, "user", "no user '" + cgfs::escape_control(name) + "' in the user database",
               "name an existing user: cgfsctl check USER");
     } else {
-        check_subids(c, "/etc/subuid", *pw);
-        check_subids(c, "/etc/subgid", *pw);
+        check_subids(c, true, *pw);
+        check_subids(c, false, *pw);
         if (!d.hierarchies.empty())
             check_session(c, d, options, *pw);
         check_limits(c, options ? options->config : std::string(cgfs::kLimitsConfig), *pw);

@@ -5,6 +5,7 @@
 #include "note.hpp"
 #include "user_name.hpp"
 
+#include <shadow/subid.h>
 #include <algorithm>
 #include <cstdio>
 #include <exception>
@@ -109,6 +110,8 @@ int run(const std::vector<std::string_view>& argv)
 
 int main(int argc, char** argv)
 {
+    // libsubid (used by check) names the program in what it writes to stderr.
+    subid_init("cgfsctl", stderr);
     try {
         std::vector<std::string_view> args;
         for (int i = 1; i < argc; ++i)
