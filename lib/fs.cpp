@@ -138,6 +138,21 @@ Result<std::string> read_path(const std::string& path, std::size_t cap)
     return read_fd(fd.get(), cap, path);
 }
 
+Result<std::string> read_regular_file(const std::string& path, std::size_t cap)
+{
+    UniqueFd fd(::open(path.c_str(), kReadFile | O_NONBLOCK));
+    if (!fd.valid())
+        return make_error(errno, describe("read", path));
+    auto st = stat_fd(fd.get());
+    if (!st.ok())
+        return st.error();
+    if (S_ISDIR(st.value().st_mode))
+        return make_error(EISDIR, describe("read", path));
+    if (!S_ISREG(st.value().st_mode))
+        return make_error(EINVAL, describe("read", path) + " (not a regular file)");
+    return read_fd(fd.get(), cap, path);
+}
+
 Result<void> write_at(int dirfd, std::string_view name, std::string_view data)
 {
     if (!is_single_component(name))

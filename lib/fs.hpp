@@ -56,6 +56,13 @@ Result<std::string> read_at(int dirfd, std::string_view name, std::size_t cap = 
 /// Reads the whole file at the absolute `path` (procfs, sysfs), as read_at.
 Result<std::string> read_path(const std::string& path, std::size_t cap = kMaxReadBytes);
 
+/// Reads an administrator's file at `path` (e.g. /etc/security/cgfs.conf), as read_path, but only
+/// a regular file: it is opened with O_NONBLOCK so that a FIFO or device named there can never
+/// block the login (open(2): O_NONBLOCK on a FIFO opened for reading returns at once).
+/// Errors: errno of open/read, context "read <path>"; EISDIR for a directory; EINVAL, context
+/// "read <path> (not a regular file)", for anything else that is not a regular file.
+Result<std::string> read_regular_file(const std::string& path, std::size_t cap = kMaxReadBytes);
+
 /// Writes `data` to the existing file `name` below `dirfd` in one write(2) (kernfs files take one
 /// value per write); a short write is EIO. Errors: errno, context "write <name>".
 Result<void> write_at(int dirfd, std::string_view name, std::string_view data);

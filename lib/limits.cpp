@@ -293,7 +293,7 @@ LimitsConfig parse_limits(std::string_view text)
 
 Result<LimitsConfig> read_limits(const std::string& path)
 {
-    auto text = fs::read_path(path, kMaxConfigBytes);
+    auto text = fs::read_regular_file(path, kMaxConfigBytes);
     if (!text.ok()) {
         if (text.error().code == ENOENT)
             return LimitsConfig{};

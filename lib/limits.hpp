@@ -21,6 +21,9 @@ namespace cgfs {
 inline constexpr const char* kLimitsConfig = "/etc/security/cgfs.conf";
 /// The largest configuration file read.
 inline constexpr std::size_t kMaxConfigBytes = 1U << 20;
+/// At most this many bad lines are logged one by one at each open; the rest are counted in one
+/// more line, so a broken file cannot flood syslog (a 1 MiB file holds 500,000 bad lines).
+inline constexpr std::size_t kMaxProblemsLogged = 20;
 
 /// Who a line applies to (cgfs.conf(5) "DOMAINS"; the forms of limits.conf(5)).
 struct Domain {

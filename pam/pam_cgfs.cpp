@@ -129,7 +129,8 @@ std::string describe(const cgfs::SessionRecord& record)
 }
 
 /// The limits of cgfs.conf(5) in force for the user. A bad line is logged (LOG_WARNING, as
-/// pam_limits does) with its line number and skipped; a missing file means no limits; a file that
+/// pam_limits does) with its line number and skipped, the first kMaxProblemsLogged one by one,
+/// the rest as one count; a missing file means no limits; a file that
 /// cannot be read is one LOG_ERR line and no limits (the session still opens).
 std::vector<cgfs::LimitRule> user_limits(pam_handle_t* pamh, const std::string& path, const char* user,
                                          uid_t uid, const Log& log)
@@ -139,8 +140,12 @@ std::vector<cgfs::LimitRule> user_limits(pam_handle_t* pamh, const std::string& 
         log.error(config.error().message() + "; no limits applied");
         return {};
     }
-    for (const auto& problem : config.value().problems)
-        log.warning(path + ": " + problem.text + "; skipped");
+    const auto& problems = config.value().problems;
+    for (std::size_t i = 0; i < problems.size() && i < cgfs::kMaxProblemsLogged; ++i)
+        log.warning(path + ": " + problems[i].text + "; skipped");
+    if (problems.size() > cgfs::kMaxProblemsLogged)
+        log.warning(path + ": " + std::to_string(problems.size() - cgfs::kMaxProblemsLogged) +
+                    " more bad lines skipped (cgfsctl check lists them all)");
     const cgfs::LimitSubject subject{user, uid, [&](std::string_view group) {
                                          return pam_modutil_user_in_group_nam_nam(pamh, user,
                                                                                   std::string(group).c_str()) != 0;

@@ -148,15 +148,24 @@ void pids_limit_v2_without_controllers(Layout layout)
 }
 
 // A missing file means no limits, and not a word in the log.
-void missing_config(Layout layout)
+// Opens alice's session with the module line `args` (after `setup`) and records, while it is
+// held, the pids.max on user/alice as driver "limit", value "user_pids_max".
+Report held_with_pids_limit(Layout layout, const std::string& setup, const std::string& args)
 {
-    auto r = run_scenario(layout, [&](Container& c) {
-        c.service("cgfs-test", "-c freezer,pids config=/etc/security/absent.conf");
+    return run_scenario(layout, [&](Container& c) {
+        if (!setup.empty())
+            c.sh(setup);
+        c.service("cgfs-test", args);
         Driver d = c.start("main", alice());
         d.wait_held();
         c.emit("@@driver limit\nuser_pids_max=" + read_file(c.path("pids:/user/alice/pids.max")));
         d.finish();
     });
+}
+
+void missing_config(Layout layout)
+{
+    auto r = held_with_pids_limit(layout, "", "-c freezer,pids config=/etc/security/absent.conf");
     check_ran(r);
     INFO(r.describe());
     CHECK(r.driver("main").code("open") == kPamSuccess);
@@ -166,9 +175,34 @@ void missing_config(Layout layout)
     check_log(r, LOG_ERR, 0);
 }
 
+// A file of 25 bad lines: the first 20 are logged one by one, the other 5 as one count, and the
+// good line after them still applies.
+void many_bad_lines(Layout layout)
+{
+    std::string text;
+    for (int i = 1; i <= 25; ++i)
+        text += "alice pids.max lots\n";
+    text += "alice pids.max 64\n";
+    auto r = held_with_pids_limit(layout, "mkdir -p /etc/security && printf '" + text + "' > " + kConfig,
+                                  "-c freezer,pids config=" + kConfig);
+    check_ran(r);
+    INFO(r.describe());
+    CHECK(r.driver("main").code("open") == kPamSuccess);
+    CHECK(r.driver("limit").value("user_pids_max") == "64");
+    std::vector<std::string> want;
+    for (int i = 1; i <= 20; ++i)
+        want.push_back("pam_cgfs(cgfs-test:session): " + kConfig + ": line " + std::to_string(i) +
+                       ": 'lots' is not a valid value for pids.max; skipped");
+    want.push_back("pam_cgfs(cgfs-test:session): " + kConfig +
+                   ": 5 more bad lines skipped (cgfsctl check lists them all)");
+    CHECK(r.log(LOG_WARNING) == want);
+    check_log(r, LOG_ERR, 0);
+}
+
 }  // namespace
 
 CGFS_LAYOUT_TEST("limits: pids.max from cgfs.conf stops a fork bomb in the session", "[limits]", pids_limit, v1)
 CGFS_LAYOUT_TEST("limits: pids.max from cgfs.conf stops a fork bomb in the session", "[limits]", pids_limit, hybrid)
 CGFS_LAYOUT_TEST("limits: cgroup2 without controllers gets a notice", "[limits]", pids_limit_v2_without_controllers, v2)
 CGFS_LAYOUT_TEST("limits: a missing file means no limits", "[limits]", missing_config, v1)
+CGFS_LAYOUT_TEST("limits: bad lines past 20 are logged as one count", "[limits]", many_bad_lines, v1)

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <sys/stat.h>
 #include <vector>
 
 using cgfs::CgroupVersion;
@@ -225,6 +226,17 @@ TEST_CASE("limits: a missing file is no limits; an unreadable one is an error", 
     REQUIRE_FALSE(directory.ok());
     CHECK(directory.error().code == EISDIR);
     CHECK(directory.error().context == "read /");
+}
+
+TEST_CASE("limits: a FIFO named as the limits file is refused at once, never read", "[limits]")
+{
+    cgfs::test::TempDir tmp;
+    REQUIRE(::mkfifo(tmp.path("cgfs.conf").c_str(), 0600) == 0);
+    // No writer ever opens it: a blocking open or read would hang the test here.
+    auto fifo = cgfs::read_limits(tmp.path("cgfs.conf"));
+    REQUIRE_FALSE(fifo.ok());
+    CHECK(fifo.error().code == EINVAL);
+    CHECK(fifo.error().context == "read " + tmp.path("cgfs.conf") + " (not a regular file)");
 }
 
 namespace {
