@@ -140,7 +140,7 @@ Result<std::string> read_path(const std::string& path, std::size_t cap)
 
 Result<std::string> read_regular_file(const std::string& path, std::size_t cap)
 {
-    UniqueFd fd(::open(path.c_str(), kReadFile | O_NONBLOCK));
+    UniqueFd fd(::open(path.c_str(), kReadFile | O_NONBLOCK | O_NOCTTY));
     if (!fd.valid())
         return make_error(errno, describe("read", path));
     auto st = stat_fd(fd.get());

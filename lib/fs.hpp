@@ -58,7 +58,9 @@ Result<std::string> read_path(const std::string& path, std::size_t cap = kMaxRea
 
 /// Reads an administrator's file at `path` (e.g. /etc/security/cgfs.conf), as read_path, but only
 /// a regular file: it is opened with O_NONBLOCK so that a FIFO or device named there can never
-/// block the login (open(2): O_NONBLOCK on a FIFO opened for reading returns at once).
+/// block the login (open(2): O_NONBLOCK on a FIFO opened for reading returns at once), with
+/// O_NOCTTY so that a terminal named there never becomes the caller's controlling terminal, and
+/// with O_NOFOLLOW like every open of this library (a symbolic link gives ELOOP).
 /// Errors: errno of open/read, context "read <path>"; EISDIR for a directory; EINVAL, context
 /// "read <path> (not a regular file)", for anything else that is not a regular file.
 Result<std::string> read_regular_file(const std::string& path, std::size_t cap = kMaxReadBytes);

@@ -224,4 +224,21 @@ void check_log(const Report& r, int priority, size_t n, const std::vector<std::s
             CHECK(line.find(needle) != std::string::npos);
 }
 
+std::string knob(const Snapshot& s, const std::string& cgroup, const std::string& file)
+{
+    auto it = s.knobs.find("unified:" + (cgroup == "/" ? "" : cgroup) + "/" + file);
+    return it == s.knobs.end() ? "<missing>" : it->second;
+}
+
+std::vector<std::string> root_offers(const Snapshot& s)
+{
+    std::vector<std::string> out;
+    if (s.knobs.count("unified:/cgroup.controllers") == 0)
+        return out;
+    for (auto& word : split(knob(s, "/", "cgroup.controllers"), ' '))
+        if (!word.empty())
+            out.push_back(std::move(word));
+    return out;
+}
+
 }  // namespace cgfs_test

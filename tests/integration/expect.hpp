@@ -67,6 +67,14 @@ void check_proc_in(const DriverOutput& d, const std::string& prefix, const std::
 // Two snapshots are identical (cgroup dirs, owners, modes, knobs, PID 1).
 void check_unchanged(const Snapshot& before, const Snapshot& after);
 
+// A cgroup2 knob recorded in `s`: `file` of `cgroup` ("/" or "/user/alice/0") in the unified
+// hierarchy, or "<missing>".
+std::string knob(const Snapshot& s, const std::string& cgroup, const std::string& file);
+
+// The controllers the container's cgroup2 root offers (its cgroup.controllers, in its order):
+// none on this machine, "cpu io memory pids" on a booted pure-v2 kernel (tests/vm/run).
+std::vector<std::string> root_offers(const Snapshot& s);
+
 // Exactly `n` syslog lines at `priority`, each containing every string of `needles`.
 void check_log(const Report& r, int priority, size_t n, const std::vector<std::string>& needles = {});
 

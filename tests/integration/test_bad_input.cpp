@@ -17,7 +17,6 @@
 #include <cstdio>
 #include <functional>
 #include <set>
-#include <sstream>
 #include <utility>
 
 #include <syslog.h>
@@ -72,20 +71,6 @@ std::string refusal(const std::string& why) { return "refusing session: " + why 
 std::string no_hierarchy(const std::string& layout)
 {
     return "user 'alice': no cgroup hierarchy selected (layout " + layout + ")";
-}
-
-// The controllers the container's cgroup2 root offers (its cgroup.controllers), in its order:
-// none on this machine, cpu io memory pids… on a booted pure-v2 kernel (tests/vm/run).
-std::vector<std::string> root_offers(const Snapshot& snap)
-{
-    std::vector<std::string> out;
-    auto it = snap.knobs.find("unified:/cgroup.controllers");
-    if (it == snap.knobs.end())
-        return out;
-    std::istringstream words(it->second);
-    for (std::string w; words >> w;)
-        out.push_back(w);
-    return out;
 }
 
 // Every row's syslog: only the module's lines, exactly these, in this order.

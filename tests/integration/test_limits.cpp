@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <grp.h>
@@ -136,9 +137,8 @@ void pids_limit_v2_without_controllers(Layout layout)
     check_ran(r);
     INFO(r.describe());
     CHECK(r.driver("main").code("open") == kPamSuccess);
-    const auto& knobs = r.snap("before").knobs;
-    const auto offers = knobs.find("unified:/cgroup.controllers");
-    const bool root_offers_pids = offers != knobs.end() && (" " + offers->second + " ").find(" pids ") != std::string::npos;
+    const auto offers = root_offers(r.snap("before"));
+    const bool root_offers_pids = std::find(offers.begin(), offers.end(), "pids") != offers.end();
     const std::string why = root_offers_pids ? "unified: /user/alice/pids.max does not exist (controller not enabled there)"
                                              : "no hierarchy of this session offers the pids controller";
     CHECK(r.log(LOG_NOTICE) ==

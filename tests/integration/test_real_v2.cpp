@@ -64,12 +64,6 @@ void host_shape(Container& c)
     c.move(::getpid(), "unified:/system.slice/ssh.service");
 }
 
-std::string knob(const Snapshot& s, const std::string& cgroup, const std::string& file)
-{
-    auto it = s.knobs.find("unified:" + (cgroup == "/" ? "" : cgroup) + "/" + file);
-    return it == s.knobs.end() ? "<missing>" : it->second;
-}
-
 std::vector<std::string> as_alice(const std::vector<std::string>& more)
 {
     return alice(more, "login");
@@ -184,8 +178,7 @@ TEST_CASE("real v2: a controller BASE is not offered is a notice; the rest is en
     INFO(r.describe());
     REQUIRE(r.driver("main").code("open") == kPamSuccess);
     const auto& s = r.snap("open");
-    CHECK(split(knob(r.snap("before"), "/", "cgroup.controllers"), ' ') ==
-          std::vector<std::string>{"cpu", "io", "memory", "pids"});
+    CHECK(root_offers(r.snap("before")) == std::vector<std::string>{"cpu", "io", "memory", "pids"});
     CHECK(knob(s, "/user/alice/0", "cgroup.subtree_control") == "memory");
     check_sessions(s, "unified", "alice", kAliceUid, {0});
     check_log(r, LOG_NOTICE, 1, {"hugetlb", "not available"});
@@ -211,7 +204,7 @@ TEST_CASE("real v2: BASE holding processes: nothing enabled there, notices, the 
     CHECK(knob(r.snap("open"), "/user", "cgroup.controllers") == "");
     check_sessions(r.snap("open"), "unified", "alice", kAliceUid, {0}, {"/user/alice/0/c1"});
     // One notice per controller BASE offers, none later (nothing is offered below).
-    auto offered = split(knob(before, "/", "cgroup.controllers"), ' ');
+    auto offered = root_offers(before);
     check_log(r, LOG_NOTICE, offered.size(), {"holds processes of its own"});
     check_log(r, LOG_ERR, 0);
     check_no_session(r.snap("closed"), "unified", "alice", true);
