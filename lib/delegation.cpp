@@ -64,4 +64,12 @@ Result<void> delegate_cgroup(int dir_fd, const std::vector<std::string>& files, 
     return change(std::string());
 }
 
+Result<void> delegate_new_cgroup(int dir_fd, const std::vector<std::string>& files, uid_t uid, gid_t gid)
+{
+    for (const auto& file : files)
+        if (auto done = fs::chown_at(dir_fd, file, uid, gid); !done.ok() && done.error().code != ENOENT)
+            return done;
+    return fs::chown_at(dir_fd, std::string_view(), uid, gid);
+}
+
 } // namespace cgfs

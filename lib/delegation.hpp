@@ -38,4 +38,9 @@ struct OwnerChange {
 Result<void> delegate_cgroup(int dir_fd, const std::vector<std::string>& files, uid_t uid, gid_t gid,
                              std::vector<OwnerChange>& changes);
 
+/// delegate_cgroup for a cgroup this call has just created (so root's, as the kernel made its
+/// files): chowns the directory and each of `files` without looking first, one fchownat(2) each,
+/// and records nothing. Files that do not exist are skipped. Errors: errno and the file.
+Result<void> delegate_new_cgroup(int dir_fd, const std::vector<std::string>& files, uid_t uid, gid_t gid);
+
 } // namespace cgfs

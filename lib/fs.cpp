@@ -97,12 +97,15 @@ Result<void> remove_dir_at(int dirfd, std::string_view name)
 
 namespace {
 
-Result<std::string> read_fd(int fd, std::size_t cap, std::string_view what)
+/// Reads `fd` to EOF (at most `cap` bytes): from its offset, or with `from_start` by pread(2) from
+/// offset 0, whatever the offset is.
+Result<std::string> read_fd(int fd, std::size_t cap, std::string_view what, bool from_start = false)
 {
     std::string data;
     char buffer[4096];
     for (;;) {
-        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        const ssize_t n = from_start ? ::pread(fd, buffer, sizeof buffer, static_cast<off_t>(data.size()))
+                                     : ::read(fd, buffer, sizeof buffer);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -153,6 +156,25 @@ Result<std::string> read_regular_file(const std::string& path, std::size_t cap)
     return read_fd(fd.get(), cap, path);
 }
 
+namespace {
+
+/// One write(2) of `data` to the open kernel file `fd` (named `name` in errors).
+Result<void> write_fd(int fd, std::string_view name, std::string_view data)
+{
+    CGFS_FAULT_POINT("write", name);
+    ssize_t n;
+    do {
+        n = ::write(fd, data.data(), data.size());
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return make_error(errno, describe("write", name));
+    if (static_cast<std::size_t>(n) != data.size())
+        return make_error(EIO, describe("short write", name));
+    return {};
+}
+
+} // namespace
+
 Result<void> write_at(int dirfd, std::string_view name, std::string_view data)
 {
     if (!is_single_component(name))
@@ -161,16 +183,23 @@ Result<void> write_at(int dirfd, std::string_view name, std::string_view data)
     UniqueFd fd(::openat(dirfd, copy.c_str(), kWriteFile));
     if (!fd.valid())
         return make_error(errno, describe("write", name));
-    CGFS_FAULT_POINT("write", name);
-    ssize_t n;
-    do {
-        n = ::write(fd.get(), data.data(), data.size());
-    } while (n < 0 && errno == EINTR);
-    if (n < 0)
+    return write_fd(fd.get(), name, data);
+}
+
+Result<std::string> write_then_read_at(int dirfd, std::string_view name, std::string_view data, bool& written,
+                                       std::size_t cap)
+{
+    written = false;
+    if (!is_single_component(name))
+        return make_error(EINVAL, describe("write", name));
+    const std::string copy(name);
+    UniqueFd fd(::openat(dirfd, copy.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd.valid())
         return make_error(errno, describe("write", name));
-    if (static_cast<std::size_t>(n) != data.size())
-        return make_error(EIO, describe("short write", name));
-    return {};
+    if (auto done = write_fd(fd.get(), name, data); !done.ok())
+        return done.error();
+    written = true;
+    return read_fd(fd.get(), cap, name, true);
 }
 
 Result<void> chown_at(int dirfd, std::string_view name, uid_t uid, gid_t gid)

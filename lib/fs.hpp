@@ -69,6 +69,14 @@ Result<std::string> read_regular_file(const std::string& path, std::size_t cap =
 /// value per write); a short write is EIO. Errors: errno, context "write <name>".
 Result<void> write_at(int dirfd, std::string_view name, std::string_view data);
 
+/// Writes `data` to the existing file `name` below `dirfd` in one write(2), then reads the whole
+/// file back from offset 0 through the same open file (pread(2) to EOF, at most `cap` bytes): one
+/// open for what would be write_at plus read_at. For kernel files whose read shows the effect of
+/// the write (cgroup.procs after a migration). `written` tells, also on error, whether the write
+/// took place. Errors: as write_at, then as read_at.
+Result<std::string> write_then_read_at(int dirfd, std::string_view name, std::string_view data, bool& written,
+                                       std::size_t cap = kMaxReadBytes);
+
 /// fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW); an empty `name` chowns `dirfd` itself
 /// (AT_EMPTY_PATH). Errors: errno, context "chown <name>".
 Result<void> chown_at(int dirfd, std::string_view name, uid_t uid, gid_t gid);

@@ -261,7 +261,23 @@ Discovery build_discovery(const MountTable& mounts, const CgroupTable& self, con
     return out;
 }
 
-Result<Discovery> discover()
+Result<void> open_hierarchy_root(Hierarchy& h)
+{
+    auto root = fs::open_root(h.mount_point);
+    if (!root.ok())
+        return root.error();
+    const unsigned long magic = h.version == CgroupVersion::v2 ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC;
+    if (auto checked = fs::check_magic(root.value().get(), magic); !checked.ok())
+        return checked.error().wrap(h.mount_point);
+    h.root = std::move(root).value();
+    if (h.version == CgroupVersion::v2) {
+        if (auto available = fs::read_at(h.root.get(), "cgroup.controllers"); available.ok())
+            h.controllers = parse_controllers(available.value());
+    }
+    return {};
+}
+
+Result<Discovery> discover(RootOpening roots)
 {
     auto mountinfo = fs::read_path("/proc/self/mountinfo");
     if (!mountinfo.ok())
@@ -279,25 +295,14 @@ Result<Discovery> discover()
                                       init_table ? &*init_table : nullptr);
     if (!init.ok())
         debug(found.notes, init.error().message() + "; BASE is each mount's root");
+    if (roots == RootOpening::none)
+        return found;
 
     std::vector<Hierarchy> usable;
     for (auto& h : found.hierarchies) {
-        auto root = fs::open_root(h.mount_point);
-        if (!root.ok()) {
-            notice(found.notes, h.label() + ": " + root.error().message() + ", hierarchy skipped");
+        if (auto opened = open_hierarchy_root(h); !opened.ok()) {
+            notice(found.notes, h.label() + ": " + opened.error().message() + ", hierarchy skipped");
             continue;
-        }
-        const unsigned long magic = h.version == CgroupVersion::v2 ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC;
-        if (auto checked = fs::check_magic(root.value().get(), magic); !checked.ok()) {
-            notice(found.notes, h.label() + ": " + h.mount_point + ": " + checked.error().message() +
-                                    ", hierarchy skipped");
-            continue;
-        }
-        h.root = std::move(root).value();
-        if (h.version == CgroupVersion::v2) {
-            // cgroup-v2.rst "Enabling and Disabling": cgroup.controllers lists what can be enabled.
-            if (auto available = fs::read_at(h.root.get(), "cgroup.controllers"); available.ok())
-                h.controllers = parse_controllers(available.value());
         }
         usable.push_back(std::move(h));
     }

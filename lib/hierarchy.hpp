@@ -52,12 +52,25 @@ struct Discovery {
 /// and PID 1's /proc/<pid>/cgroup lines. `init` may be null (unreadable). No fds are opened.
 [[nodiscard]] Discovery build_discovery(const MountTable& mounts, const CgroupTable& self, const CgroupTable* init);
 
-/// Reads /proc/self/mountinfo, /proc/self/cgroup and /proc/1/cgroup, builds the discovery, then
-/// opens every hierarchy root (fstatfs magic checked: CGROUP_SUPER_MAGIC or CGROUP2_SUPER_MAGIC)
-/// and reads cgroup.controllers of cgroup2 roots. A hierarchy whose root cannot be opened or has
-/// the wrong magic is dropped with a notice. Errors: reading /proc/self/mountinfo or
-/// /proc/self/cgroup (errno, context "read /proc/self/…").
-Result<Discovery> discover();
+/// Which hierarchy roots discover() opens.
+enum class RootOpening {
+    all,  ///< every root; the discovery holds only hierarchies whose root opened (cgfsctl, fallbacks)
+    none, ///< none: the caller opens what it uses with open_hierarchy_root (a login's hot path)
+};
+
+/// Reads /proc/self/mountinfo, /proc/self/cgroup and /proc/1/cgroup and builds the discovery.
+/// With RootOpening::all it then opens every hierarchy root with open_hierarchy_root; a
+/// hierarchy whose root cannot be opened or has the wrong magic is dropped with a notice
+/// ("<label>: <error>, hierarchy skipped") and the layout counts only the rest.
+/// Errors: reading /proc/self/mountinfo or /proc/self/cgroup (errno, context "read /proc/self/…").
+Result<Discovery> discover(RootOpening roots = RootOpening::all);
+
+/// Opens `h.root` at `h.mount_point` (fs::open_root) and checks with fstatfs(2) that it is the
+/// file system of its version (CGROUP_SUPER_MAGIC or CGROUP2_SUPER_MAGIC, <linux/magic.h>); for
+/// cgroup2 also reads the root's cgroup.controllers into `h.controllers` (cgroup-v2.rst "Enabling
+/// and Disabling": what can be enabled). Errors: errno of open, context "open <path>"; or of the
+/// magic check, context "<mount point>: statfs". `h.root` stays closed on error.
+Result<void> open_hierarchy_root(Hierarchy& h);
 
 /// Maps a namespace-relative cgroup path ("/user/alice/0") to a path relative to the hierarchy's
 /// mount point ("user/alice/0", "" for the mount root itself). nullopt when the cgroup lies

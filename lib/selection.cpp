@@ -108,4 +108,36 @@ Selection select_hierarchies(const Discovery& discovery, const ControllerList& l
     return out;
 }
 
+Result<DiscoveredSelection> discover_and_select(const ControllerList& list)
+{
+    auto lazy = discover(RootOpening::none);
+    if (!lazy.ok())
+        return lazy.error();
+    DiscoveredSelection out{std::move(lazy).value(), {}};
+    bool complete = true;
+    const auto v2 = find_unified(out.discovery);
+    if (v2 && (out.discovery.layout == Layout::unified || list.all))
+        complete = open_hierarchy_root(out.discovery.hierarchies[*v2]).ok();
+    if (complete) {
+        out.selection = select_hierarchies(out.discovery, list);
+        for (const auto& chosen : out.selection.chosen) {
+            Hierarchy& h = out.discovery.hierarchies[chosen.index];
+            if (!h.root.valid() && !open_hierarchy_root(h).ok()) {
+                complete = false;
+                break;
+            }
+        }
+    }
+    if (complete)
+        return out;
+    // A root that cannot be opened changes what is usable, and so possibly the layout and the
+    // selection: decide as the full discovery does, with its notices.
+    auto full = discover(RootOpening::all);
+    if (!full.ok())
+        return full.error();
+    out.discovery = std::move(full).value();
+    out.selection = select_hierarchies(out.discovery, list);
+    return out;
+}
+
 } // namespace cgfs

@@ -27,4 +27,18 @@ struct Selection {
 /// reports it). Co-mounted controllers select their hierarchy once. `blkio` means `io` on cgroup2.
 [[nodiscard]] Selection select_hierarchies(const Discovery& discovery, const ControllerList& list);
 
+/// A discovery and the selection made from it.
+struct DiscoveredSelection {
+    Discovery discovery;
+    Selection selection;
+};
+
+/// What a login needs: discover() and select_hierarchies(), but only the roots of the selected
+/// hierarchies are opened (open_hierarchy_root), plus cgroup2's beforehand when the selection
+/// depends on what it offers (a unified-only layout, or no -c). The result is the one of
+/// select_hierarchies(discover(RootOpening::all)) except that hierarchies the list leaves out
+/// are never opened, so nothing is said of them. When a selected root cannot be opened it falls
+/// back to exactly that full discovery, notices included. Errors: those of discover().
+Result<DiscoveredSelection> discover_and_select(const ControllerList& list);
+
 } // namespace cgfs

@@ -7,6 +7,7 @@
 #include "fs.hpp"
 
 #include <algorithm>
+#include <linux/magic.h>
 #include <cerrno>
 #include <charconv>
 #include <optional>
@@ -97,7 +98,7 @@ struct Work {
     std::string base_rel;
     std::string origin_rel;
 
-    UniqueFd base_fd;
+    UniqueFd base_fd;     // BASE, when it is not the mount root itself
     UniqueFd user_fd;     // BASE/user
     UniqueFd user_dir_fd; // BASE/user/<name>
     UniqueFd session_fd;  // <N>
@@ -107,6 +108,11 @@ struct Work {
     bool created_session = false;
     bool created_leaf = false;
     bool attached = false;
+    bool memory_ready = false; // v1 memory.use_hierarchy checked at a level this attempt created
+    long entries = 0;          // subdirectories of BASE/user/<name> when this open found it
+
+    /// BASE: the mount root's fd, or base_fd.
+    [[nodiscard]] int base() const { return base_fd.valid() ? base_fd.get() : hierarchy->root.get(); }
 
     [[nodiscard]] std::string where(std::string_view cgroup) const
     {
@@ -128,10 +134,11 @@ private:
     Result<void> delegate_in_place(Work& w);
     Result<void> prepare_user_dir(Work& w);
     Result<UniqueFd> ensure_dir(Work& w, int parent_fd, std::string_view name, std::string_view cgroup,
-                                bool& created);
+                                bool& created, struct stat* st = nullptr, bool look_first = false);
     Result<void> init_level(Work& w, int parent_fd, int fd, bool created, std::string_view cgroup);
     void enable_controllers(Work& w, int fd, std::string_view cgroup);
-    void reap(Work& w, std::set<long>& used);
+    Result<void> fix_mode(int fd);
+    long reap(Work& w, std::set<long>& used);
     Result<bool> create_session(Work& w, long index);
     Result<bool> attach(Work& w);
     Result<void> verify(const std::vector<Work>& works);
@@ -144,6 +151,7 @@ private:
     const OpenParams& params_;
     Notes& notes_;
     std::string user_rel_; // "user/<name>"
+    std::optional<bool> umask_keeps_mode_; // learnt from the first directory this call made
 };
 
 Result<void> Opener::plan(Work& w)
@@ -151,6 +159,14 @@ Result<void> Opener::plan(Work& w)
     const Hierarchy& h = *w.hierarchy;
     w.record.version = h.version;
     w.record.label = h.label();
+    w.record.mount.controllers = h.controllers;
+    w.record.mount.name = h.name;
+    w.record.mount.mount_point = h.mount_point;
+    w.record.mount.mount_root = h.mount_root;
+    if (auto st = fs::stat_fd(h.root.get()); st.ok()) {
+        w.record.mount.dev = st.value().st_dev;
+        w.record.mount.ino = st.value().st_ino;
+    }
     w.record.origin = h.self_cgroup;
     w.record.base = base_cgroup(h);
     auto origin_rel = path_below_mount(h, h.self_cgroup);
@@ -203,8 +219,16 @@ Result<void> Opener::delegate_in_place(Work& w)
 }
 
 Result<UniqueFd> Opener::ensure_dir(Work& w, int parent_fd, std::string_view name, std::string_view cgroup,
-                                    bool& created)
+                                    bool& created, struct stat* st, bool look_first)
 {
+    if (look_first) {
+        // For a directory that is nearly always there (BASE/user): one open instead of a
+        // refused mkdir and an open.
+        created = false;
+        auto fd = fs::open_dir_at(parent_fd, name);
+        if (fd.ok() || fd.error().code != ENOENT)
+            return fd.ok() ? std::move(fd) : Result<UniqueFd>(fd.error().wrap(w.where(cgroup)));
+    }
     auto made = fs::make_dir_at(parent_fd, name, kDirMode);
     if (!made.ok())
         return made.error().wrap(w.where(cgroup));
@@ -212,12 +236,35 @@ Result<UniqueFd> Opener::ensure_dir(Work& w, int parent_fd, std::string_view nam
     auto fd = fs::open_dir_at(parent_fd, name);
     if (!fd.ok())
         return fd.error().wrap(w.where(cgroup));
+    if (st != nullptr) {
+        // The caller needs the owner anyway; the mode is fixed only when the umask changed it.
+        auto got = fs::stat_fd(fd.value().get());
+        if (!got.ok())
+            return got.error().wrap(w.where(cgroup));
+        *st = got.value();
+        if (created)
+            umask_keeps_mode_ = (st->st_mode & 07777) == kDirMode;
+        if (created && (st->st_mode & 07777) != kDirMode) {
+            if (auto mode = fs::chmod_fd(fd.value().get(), kDirMode); !mode.ok())
+                return mode.error().wrap(w.where(cgroup));
+            st->st_mode = (st->st_mode & ~static_cast<mode_t>(07777)) | kDirMode;
+        }
+        return fd;
+    }
     if (created) {
-        // The umask applied to mkdirat; the mode is fixed on the fd (SPEC §4, case C02).
-        if (auto mode = fs::chmod_fd(fd.value().get(), kDirMode); !mode.ok())
+        if (auto mode = fix_mode(fd.value().get()); !mode.ok())
             return mode.error().wrap(w.where(cgroup));
     }
     return fd;
+}
+
+Result<void> Opener::fix_mode(int fd)
+{
+    // The umask applied to mkdirat; the mode is fixed on the fd (SPEC §4, case C02), unless a
+    // directory made earlier in this call showed that the umask leaves kDirMode as it is.
+    if (umask_keeps_mode_.value_or(false))
+        return {};
+    return fs::chmod_fd(fd, kDirMode);
 }
 
 Result<void> Opener::init_level(Work& w, int parent_fd, int fd, bool created, std::string_view cgroup)
@@ -227,8 +274,11 @@ Result<void> Opener::init_level(Work& w, int parent_fd, int fd, bool created, st
         if (auto r = init_cpuset(parent_fd, fd, params_.isolated_cpus, created); !r.ok())
             return r.error().wrap(w.where(cgroup));
     }
-    if (created && h.version == CgroupVersion::v1 && h.has_controller("memory")) {
-        // cgroup-v1/memory.rst §6: hierarchical accounting; fixed at 1 on newer kernels.
+    if (created && !w.memory_ready && h.version == CgroupVersion::v1 && h.has_controller("memory")) {
+        // cgroup-v1/memory.rst §6: hierarchical accounting; fixed at 1 on newer kernels. A memory
+        // cgroup takes its parent's setting when it is made, and a child of a hierarchical one
+        // cannot leave it, so only the first level this open creates needs the look.
+        w.memory_ready = true;
         auto current = fs::read_at(fd, "memory.use_hierarchy");
         if (current.ok() && current.value().substr(0, 1) == "0") {
             if (auto r = fs::write_at(fd, "memory.use_hierarchy", "1"); !r.ok())
@@ -289,28 +339,30 @@ Result<void> Opener::prepare_user_dir(Work& w)
     const std::string user_cg = join_cgroup(w.record.base, kUserDir);
     const std::string user_dir_cg = join_cgroup(w.record.base, user_rel_);
 
-    auto base = fs::open_path_at(h.root.get(), w.base_rel);
-    if (!base.ok())
-        return base.error().wrap(w.where(w.record.base));
-    w.base_fd = std::move(base).value();
+    if (!w.base_rel.empty()) {
+        auto base = fs::open_path_at(h.root.get(), w.base_rel);
+        if (!base.ok())
+            return base.error().wrap(w.where(w.record.base));
+        w.base_fd = std::move(base).value();
+    }
     if (h.version == CgroupVersion::v2)
-        enable_controllers(w, w.base_fd.get(), w.record.base);
+        enable_controllers(w, w.base(), w.record.base);
 
-    auto user = ensure_dir(w, w.base_fd.get(), kUserDir, user_cg, w.created_user);
+    auto user = ensure_dir(w, w.base(), kUserDir, user_cg, w.created_user, nullptr, true);
     if (!user.ok())
         return user.error();
     w.user_fd = std::move(user).value();
-    if (auto r = init_level(w, w.base_fd.get(), w.user_fd.get(), w.created_user, user_cg); !r.ok())
+    if (auto r = init_level(w, w.base(), w.user_fd.get(), w.created_user, user_cg); !r.ok())
         return r;
 
-    auto dir = ensure_dir(w, w.user_fd.get(), params_.user.name, user_dir_cg, w.created_user_dir);
+    struct stat st {};
+    auto dir = ensure_dir(w, w.user_fd.get(), params_.user.name, user_dir_cg, w.created_user_dir, &st);
     if (!dir.ok())
         return dir.error();
     w.user_dir_fd = std::move(dir).value();
-    auto st = fs::stat_fd(w.user_dir_fd.get());
-    if (!st.ok())
-        return st.error().wrap(w.where(user_dir_cg));
-    const uid_t owner = st.value().st_uid;
+    // kernfs counts a directory's links as 2 plus its subdirectories.
+    w.entries = w.created_user_dir || st.st_nlink < 2 ? 0 : static_cast<long>(st.st_nlink) - 2;
+    const uid_t owner = st.st_uid;
     if (owner != params_.user.uid && owner != 0) {
         // SPEC §4: another user's cgroups are never chowned or reused.
         return make_error(EPERM, w.where(user_dir_cg) + ": owned by uid " + std::to_string(owner) + ", not by " +
@@ -319,17 +371,40 @@ Result<void> Opener::prepare_user_dir(Work& w)
     if (auto r = init_level(w, w.user_fd.get(), w.user_dir_fd.get(), w.created_user_dir, user_dir_cg); !r.ok())
         return r;
     std::vector<OwnerChange> changes;
-    if (auto r = delegate_cgroup(w.user_dir_fd.get(), w.files, params_.user.uid, params_.user.gid, changes);
-        !r.ok())
-        return r.error().wrap(w.where(user_dir_cg));
+    auto delegated = w.created_user_dir
+                         ? delegate_new_cgroup(w.user_dir_fd.get(), w.files, params_.user.uid, params_.user.gid)
+                         : delegate_cgroup(w.user_dir_fd.get(), w.files, params_.user.uid, params_.user.gid, changes);
+    if (!delegated.ok())
+        return delegated.error().wrap(w.where(user_dir_cg));
     return {};
 }
 
-void Opener::reap(Work& w, std::set<long>& used)
+/// SPEC §5 reaping, bounded: returns the index the search for a free one starts at.
+long Opener::reap(Work& w, std::set<long>& used)
 {
-    const ReapOutcome outcome = reap_stale_sessions(w.user_dir_fd.get(), w.where(join_cgroup(w.record.base, user_rel_)),
-                                                    params_.started, ReapMode::remove, notes_);
-    used.insert(outcome.kept.begin(), outcome.kept.end());
+    if (w.entries == 0)
+        return 0; // user/<name> new or empty: nothing to reap, 0 is free
+    const std::string where = w.where(join_cgroup(w.record.base, user_rel_));
+    if (w.entries <= kFullReapBound) {
+        const ReapOutcome outcome =
+            reap_stale_sessions(w.user_dir_fd.get(), where, params_.started, ReapMode::remove, notes_);
+        used.insert(outcome.kept.begin(), outcome.kept.end());
+        return 0;
+    }
+    // Many sessions: no walk over all of them. A window of kReapWindow indexes at a position
+    // that changes from open to open is looked at, and the search for a free index starts at
+    // the number of entries, which is free whenever the indexes below are packed.
+    const auto seed = static_cast<unsigned long>(params_.started.tv_nsec) ^ static_cast<unsigned long>(params_.pid);
+    const long first = static_cast<long>(seed % static_cast<unsigned long>(w.entries + 1));
+    for (long index = first; index < first + kReapWindow && index <= kMaxSessionIndex; ++index) {
+        if (reap_if_stale(w.user_dir_fd.get(), std::to_string(index), where, params_.started, notes_) ==
+            Staleness::live)
+            used.insert(index);
+    }
+    debug(notes_, where + ": " + std::to_string(w.entries) + " entries, more than " +
+                      std::to_string(kFullReapBound) + ": looked at indexes " + std::to_string(first) + " to " +
+                      std::to_string(first + kReapWindow - 1) + " only (cgfsctl reap removes every leftover)");
+    return w.entries;
 }
 
 Result<bool> Opener::create_session(Work& w, long index)
@@ -355,12 +430,12 @@ Result<bool> Opener::create_session(Work& w, long index)
     CGFS_FAULT_POINT("futimens", name);
     if (::futimens(w.session_fd.get(), nullptr) != 0)
         debug(notes_, w.where(session_cg) + ": futimens: " + std::strerror(errno));
-    if (auto r = fs::chmod_fd(w.session_fd.get(), kDirMode); !r.ok())
+    if (auto r = fix_mode(w.session_fd.get()); !r.ok())
         return r.error().wrap(w.where(session_cg));
     if (auto r = init_level(w, w.user_dir_fd.get(), w.session_fd.get(), true, session_cg); !r.ok())
         return r.error();
     std::vector<OwnerChange> changes;
-    if (auto r = delegate_cgroup(w.session_fd.get(), w.files, params_.user.uid, params_.user.gid, changes); !r.ok())
+    if (auto r = delegate_new_cgroup(w.session_fd.get(), w.files, params_.user.uid, params_.user.gid); !r.ok())
         return r.error().wrap(w.where(session_cg));
     if (w.hierarchy->version == CgroupVersion::v2) {
         const std::string leaf_cg = join_cgroup(session_cg, kSessionLeaf);
@@ -368,7 +443,9 @@ Result<bool> Opener::create_session(Work& w, long index)
         if (!leaf.ok())
             return leaf.error();
         w.leaf_fd = std::move(leaf).value();
-        if (auto r = delegate_cgroup(w.leaf_fd.get(), w.files, params_.user.uid, params_.user.gid, changes); !r.ok())
+        auto r = w.created_leaf ? delegate_new_cgroup(w.leaf_fd.get(), w.files, params_.user.uid, params_.user.gid)
+                                : delegate_cgroup(w.leaf_fd.get(), w.files, params_.user.uid, params_.user.gid, changes);
+        if (!r.ok())
             return r.error().wrap(w.where(leaf_cg));
         w.record.leaf = leaf_cg;
     }
@@ -381,29 +458,31 @@ Result<bool> Opener::attach(Work& w)
 {
     const int fd = w.leaf_fd.valid() ? w.leaf_fd.get() : w.session_fd.get();
     const std::string pid = std::to_string(params_.pid);
-    if (auto r = fs::write_at(fd, "cgroup.procs", pid); !r.ok())
-        return r.error().wrap(w.where(w.record.leaf));
-    w.attached = true;
+    bool written = false;
+    auto procs = fs::write_then_read_at(fd, "cgroup.procs", pid, written);
+    w.attached = written;
+    if (!procs.ok())
+        return procs.error().wrap(w.where(w.record.leaf));
     // The exclusive mkdir of <N> is followed by an open of <N> by name (mkdirat gives no fd). In
     // between, a concurrent login's reaper can remove the fresh, still empty <N> and a third login
     // create <N> again, so this open may have opened, and moved into, the third one's cgroup
     // (found by the load test: two sessions in one cgroup, both PAM_SUCCESS). Each open therefore
-    // looks after moving in: whoever finds another process there backs off. Of two opens in one
-    // cgroup at most one can find itself alone, since the later one to look sees the earlier.
-    auto procs = fs::read_at(fd, "cgroup.procs");
-    if (!procs.ok())
-        return procs.error().wrap(w.where(w.record.leaf));
+    // looks after moving in (through the same open file): whoever finds another process there
+    // backs off. Of two opens in one cgroup at most one can find itself alone, since the later
+    // one to look sees the earlier. Not finding itself counts as not alone.
+    bool self = false;
     std::string_view rest = procs.value();
     while (!rest.empty()) {
         const std::size_t newline = rest.find('\n');
         const std::string_view line = rest.substr(0, newline);
         if (!line.empty() && line != pid)
             return false;
+        self = self || line == pid;
         if (newline == std::string_view::npos)
             break;
         rest.remove_prefix(newline + 1);
     }
-    return true;
+    return self;
 }
 
 Result<void> Opener::verify(const std::vector<Work>& works)
@@ -455,10 +534,11 @@ void Opener::undo_attempt(std::vector<Work>& works)
         undo_created(w);
         if (w.created_user_dir && w.user_fd.valid())
             ignore_error(fs::remove_dir_at(w.user_fd.get(), params_.user.name));
-        if (w.created_user && w.base_fd.valid())
-            ignore_error(fs::remove_dir_at(w.base_fd.get(), kUserDir));
+        if (w.created_user && w.hierarchy->root.valid())
+            ignore_error(fs::remove_dir_at(w.base(), kUserDir));
         w.created_user_dir = false;
         w.created_user = false;
+        w.memory_ready = false;
     }
 }
 
@@ -511,6 +591,7 @@ Result<SessionRecord> Opener::run_unguarded(const Selection& selection, std::vec
     for (int attempt = 0; any_created && attempt < kMaxCreateAttempts; ++attempt) {
         std::set<long> used;
         std::optional<Error> vanished;
+        long candidate = 0;
         for (auto& w : works) {
             if (w.record.placement != Placement::created)
                 continue;
@@ -520,11 +601,10 @@ Result<SessionRecord> Opener::run_unguarded(const Selection& selection, std::vec
                 vanished = r.error();
                 break;
             }
-            reap(w, used);
+            candidate = std::max(candidate, reap(w, used));
         }
-        // The lowest index free in every hierarchy; an exclusive mkdir that still finds it taken
-        // moves on to the next.
-        long candidate = 0;
+        // The lowest index free in every hierarchy (from where reap() says the search starts);
+        // an exclusive mkdir that still finds it taken moves on to the next.
         while (!vanished && index < 0 && candidate <= kMaxSessionIndex) {
             while (used.count(candidate) != 0)
                 ++candidate;
@@ -611,6 +691,10 @@ bool remove_tree_at(int parent_fd, const std::string& name, const std::string& w
         debug(notes, where + ": cgroup tree deeper or larger than the removal bounds; left in place");
         return false;
     }
+    // An empty cgroup without children (the usual leftover) goes at the first rmdir; only a
+    // refused one is looked into.
+    if (auto removed = fs::remove_dir_at(parent_fd, name); removed.ok() || removed.error().code == ENOENT)
+        return true;
     auto fd = fs::open_dir_at(parent_fd, name);
     if (!fd.ok())
         return fd.error().code == ENOENT;
@@ -641,6 +725,8 @@ bool populated_at(int fd, int depth, int& budget)
     } else if (procs.value().find_first_not_of(" \n") != std::string::npos) {
         return true;
     }
+    if (auto st = fs::stat_fd(fd); st.ok() && st.value().st_nlink == 2)
+        return false; // no subdirectories (kernfs: 2 links plus one per subdirectory)
     auto children = fs::list_subdirs(fd);
     if (!children.ok())
         return true;
@@ -688,6 +774,35 @@ bool drained_by(int fd, std::chrono::steady_clock::time_point deadline)
 
 } // namespace
 
+namespace {
+
+/// SPEC §5: only a session that is empty as a whole (no process anywhere below it) and older than
+/// this open is a leftover; a live one keeps every sub-cgroup the user made.
+Staleness stale_at(int user_dir_fd, const std::string& name, const timespec& started)
+{
+    auto fd = fs::open_dir_at(user_dir_fd, name);
+    if (!fd.ok())
+        return fd.error().code == ENOENT ? Staleness::missing : Staleness::live;
+    auto st = fs::stat_fd(fd.value().get());
+    const bool stale = st.ok() && !newer(st.value().st_mtim, started) && !tree_populated(fd.value().get());
+    return stale ? Staleness::removed : Staleness::live;
+}
+
+} // namespace
+
+Staleness reap_if_stale(int user_dir_fd, const std::string& name, const std::string& where, const timespec& started,
+                        Notes& notes)
+{
+    const Staleness found = stale_at(user_dir_fd, name, started);
+    if (found != Staleness::removed)
+        return found;
+    const std::string session_where = where + "/" + name;
+    if (!remove_tree(user_dir_fd, name, session_where, notes))
+        return Staleness::live;
+    debug(notes, session_where + ": stale, removed");
+    return Staleness::removed;
+}
+
 ReapOutcome reap_stale_sessions(int user_dir_fd, const std::string& where, const timespec& started, ReapMode mode,
                                 Notes& notes)
 {
@@ -701,24 +816,12 @@ ReapOutcome reap_stale_sessions(int user_dir_fd, const std::string& where, const
         const long index = parse_index(name);
         if (index < 0)
             continue;
-        // SPEC §5: only a session that is empty as a whole (no process anywhere below it) and
-        // older than this open is a leftover; a live one keeps every sub-cgroup the user made.
-        const std::string session_where = where + "/" + name;
-        bool stale = false;
-        if (auto fd = fs::open_dir_at(user_dir_fd, name); fd.ok()) {
-            auto st = fs::stat_fd(fd.value().get());
-            stale = st.ok() && !newer(st.value().st_mtim, started) && !tree_populated(fd.value().get());
-        }
-        if (stale && mode == ReapMode::dry_run) {
+        const Staleness found = mode == ReapMode::dry_run ? stale_at(user_dir_fd, name, started)
+                                                          : reap_if_stale(user_dir_fd, name, where, started, notes);
+        if (found == Staleness::removed)
             outcome.removed.push_back(index);
-            continue;
-        }
-        if (stale && remove_tree(user_dir_fd, name, session_where, notes)) {
-            debug(notes, session_where + ": stale, removed");
-            outcome.removed.push_back(index);
-            continue;
-        }
-        outcome.kept.insert(index);
+        else if (found == Staleness::live)
+            outcome.kept.insert(index);
     }
     return outcome;
 }
@@ -739,10 +842,47 @@ Result<SessionRecord> open_session(const Discovery& discovery, const Selection& 
     return opener.run(selection);
 }
 
+namespace {
+
+/// The fd of the directory `rel` below h's root: the root's own when `rel` is empty, else one
+/// opened with fs::open_path_at and kept in `holder`. Errors: those of fs::open_path_at.
+Result<int> open_below(const Hierarchy& h, const std::string& rel, UniqueFd& holder)
+{
+    if (rel.empty())
+        return h.root.get();
+    auto opened = fs::open_path_at(h.root.get(), rel);
+    if (!opened.ok())
+        return opened.error();
+    holder = std::move(opened).value();
+    return holder.get();
+}
+
+/// The common close: nothing runs in the session and the user made nothing in it, so the kernel
+/// removes it at once. v1: rmdir <N> (refused while it has tasks or children). cgroup2: only
+/// when <N> holds nothing but the session leaf (3 links), rmdir of the leaf, then of <N>. True
+/// when <N> is gone; anything else is left to the careful path.
+bool quick_remove(int user_dir_fd, const std::string& name, CgroupVersion version)
+{
+    if (version == CgroupVersion::v2) {
+        auto fd = fs::open_dir_at(user_dir_fd, name);
+        if (!fd.ok())
+            return fd.error().code == ENOENT;
+        auto st = fs::stat_fd(fd.value().get());
+        if (!st.ok() || st.value().st_nlink != 3)
+            return false;
+        if (auto leaf = fs::remove_dir_at(fd.value().get(), kSessionLeaf); !leaf.ok() && leaf.error().code != ENOENT)
+            return false;
+    }
+    auto removed = fs::remove_dir_at(user_dir_fd, name);
+    return removed.ok() || removed.error().code == ENOENT;
+}
+
+} // namespace
+
 void close_session(const Discovery& discovery, const SessionRecord& record, pid_t pid, Notes& notes)
 {
-    const std::string user_rel = std::string(kUserDir) + "/" + record.user.name;
     const auto drain_deadline = std::chrono::steady_clock::now() + kCloseDrainBound;
+    const std::string pid_text = std::to_string(pid);
     for (const auto& hs : record.hierarchies) {
         if (hs.placement != Placement::created)
             continue;
@@ -759,9 +899,9 @@ void close_session(const Discovery& discovery, const SessionRecord& record, pid_
                 auto rel = path_below_mount(*h, *target);
                 if (!rel)
                     continue;
-                auto fd = fs::open_path_at(h->root.get(), *rel);
-                auto r = fd.ok() ? fs::write_at(fd.value().get(), "cgroup.procs", std::to_string(pid))
-                                 : Result<void>(fd.error());
+                UniqueFd holder;
+                auto fd = open_below(*h, *rel, holder);
+                auto r = fd.ok() ? fs::write_at(fd.value(), "cgroup.procs", pid_text) : Result<void>(fd.error());
                 if (r.ok()) {
                     moved = true;
                     break;
@@ -771,36 +911,72 @@ void close_session(const Discovery& discovery, const SessionRecord& record, pid_
             if (!moved)
                 continue; // still inside: nothing below can be removed
         }
-        auto user_dir_rel = path_below_mount(*h, join_cgroup(hs.base, user_rel));
-        auto session_rel = cgroup_relative(hs.session, join_cgroup(hs.base, user_rel));
-        if (!user_dir_rel || !session_rel || session_rel->empty() || session_rel->find('/') != std::string::npos)
+        const std::string user_dir_cg = join_cgroup(hs.base, std::string(kUserDir) + "/" + record.user.name);
+        auto base_rel = path_below_mount(*h, hs.base);
+        auto session_rel = cgroup_relative(hs.session, user_dir_cg);
+        if (!base_rel || !session_rel || session_rel->empty() || session_rel->find('/') != std::string::npos)
             continue;
-        auto user_dir = fs::open_path_at(h->root.get(), *user_dir_rel);
+        UniqueFd base_holder;
+        auto base_fd = open_below(*h, *base_rel, base_holder);
+        auto user = base_fd.ok() ? fs::open_dir_at(base_fd.value(), kUserDir) : Result<UniqueFd>(base_fd.error());
+        auto user_dir = user.ok() ? fs::open_dir_at(user.value().get(), record.user.name) : Result<UniqueFd>(user.error());
         if (!user_dir.ok()) {
             debug(notes, where + ": " + user_dir.error().message());
             continue;
         }
-        // A session that still runs something (a background job, a running container) keeps its
-        // whole tree; the user's next open reaps it once it is empty. Processes that are only
-        // exiting (sshd's session child) are waited for, within the deadline.
-        if (auto session_fd = fs::open_dir_at(user_dir.value().get(), *session_rel);
-            session_fd.ok() && !drained_by(session_fd.value().get(), drain_deadline)) {
-            debug(notes, where + ": still in use, left in place");
-            continue;
+        if (!quick_remove(user_dir.value().get(), *session_rel, h->version)) {
+            // A session that still runs something (a background job, a running container) keeps
+            // its whole tree; the user's next open reaps it once it is empty. Processes that are
+            // only exiting (sshd's session child) are waited for, within the deadline.
+            if (auto session_fd = fs::open_dir_at(user_dir.value().get(), *session_rel);
+                session_fd.ok() && !drained_by(session_fd.value().get(), drain_deadline)) {
+                debug(notes, where + ": still in use, left in place");
+                continue;
+            }
+            if (!remove_tree(user_dir.value().get(), *session_rel, where, notes))
+                continue;
         }
-        if (!remove_tree(user_dir.value().get(), *session_rel, where, notes))
-            continue;
-        const auto user_rel_to_mount = path_below_mount(*h, join_cgroup(hs.base, kUserDir));
-        if (!user_rel_to_mount)
-            continue;
-        auto user = fs::open_path_at(h->root.get(), *user_rel_to_mount);
-        if (user.ok()) {
-            auto removed = fs::remove_dir_at(user.value().get(), record.user.name);
-            if (!removed.ok() && removed.error().code != ENOENT)
-                debug(notes, hs.label + ": " + join_cgroup(hs.base, user_rel) + ": " + removed.error().message() +
-                                 ", left in place");
-        }
+        auto removed = fs::remove_dir_at(user.value().get(), record.user.name);
+        if (!removed.ok() && removed.error().code != ENOENT)
+            debug(notes, hs.label + ": " + user_dir_cg + ": " + removed.error().message() + ", left in place");
     }
+}
+
+std::optional<Discovery> rediscover(const SessionRecord& record)
+{
+    auto text = fs::read_path("/proc/self/cgroup");
+    if (!text.ok())
+        return std::nullopt;
+    const CgroupTable table = parse_proc_cgroup(text.value());
+    Discovery found;
+    for (const auto& hs : record.hierarchies) {
+        if (hs.placement != Placement::created)
+            continue;
+        Hierarchy h;
+        h.version = hs.version;
+        h.controllers = hs.mount.controllers;
+        h.name = hs.mount.name;
+        h.mount_point = hs.mount.mount_point;
+        h.mount_root = hs.mount.mount_root;
+        if (h.label() != hs.label)
+            return std::nullopt;
+        auto root = fs::open_root(h.mount_point);
+        if (!root.ok())
+            return std::nullopt;
+        const unsigned long magic = h.version == CgroupVersion::v2 ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC;
+        auto st = fs::stat_fd(root.value().get());
+        if (!st.ok() || st.value().st_dev != hs.mount.dev || st.value().st_ino != hs.mount.ino ||
+            !fs::check_magic(root.value().get(), magic).ok())
+            return std::nullopt;
+        const auto line = std::find_if(table.lines.begin(), table.lines.end(),
+                                       [&](const CgroupLine& l) { return line_matches(h, l); });
+        if (line == table.lines.end())
+            return std::nullopt;
+        h.self_cgroup = line->path;
+        h.root = std::move(root).value();
+        found.hierarchies.push_back(std::move(h));
+    }
+    return found;
 }
 
 SessionRecord find_session(const Discovery& discovery, const Selection& selection, const UserIdentity& user)

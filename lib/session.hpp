@@ -10,6 +10,7 @@
 #include "selection.hpp"
 
 #include <ctime>
+#include <optional>
 #include <set>
 #include <time.h>
 #include <string>
@@ -24,6 +25,12 @@ namespace cgfs {
 inline constexpr int kMaxCreateAttempts = 32;
 /// Highest session index N tried.
 inline constexpr long kMaxSessionIndex = 1'000'000;
+/// Reaping at open (SPEC §5) is complete while BASE/user/<name> has at most this many
+/// subdirectories: every session cgroup is looked at. Above it an open looks at kReapWindow
+/// indexes only (a different window each time), so that a login costs the same with 20 or
+/// 10,000 sessions of the user; `cgfsctl reap` removes every leftover at once.
+inline constexpr long kFullReapBound = 16;
+inline constexpr long kReapWindow = 2;
 /// Bounds for removing a session tree that the user filled with sub-cgroups.
 inline constexpr int kMaxTreeDepth = 64;
 inline constexpr int kMaxTreeEntries = 4096;
@@ -53,10 +60,22 @@ enum class Placement {
     already_delegated, ///< the caller already sits in its own BASE/user/<name>/… tree: untouched
 };
 
+/// Where a hierarchy was mounted when the session opened, so close can find it without reading
+/// mountinfo again (rediscover).
+struct MountIdentity {
+    std::vector<std::string> controllers; ///< Hierarchy::controllers (v1)
+    std::string name;                     ///< Hierarchy::name
+    std::string mount_point;              ///< Hierarchy::mount_point
+    std::string mount_root;               ///< Hierarchy::mount_root
+    dev_t dev = 0;                        ///< st_dev of the opened mount point
+    ino_t ino = 0;                        ///< st_ino of the opened mount point
+};
+
 /// What open did in one hierarchy; all paths are namespace-relative cgroup paths.
 struct HierarchySession {
     CgroupVersion version = CgroupVersion::v1;
     std::string label;   ///< Hierarchy::label(), to find the hierarchy again at close
+    MountIdentity mount; ///< where it was mounted
     Placement placement = Placement::created;
     std::string origin;  ///< the caller's cgroup before open
     std::string base;    ///< BASE
@@ -81,11 +100,13 @@ struct OpenParams {
     timespec started{};
 };
 
-/// Opens the session in every selected hierarchy of `discovery` (whose roots are open). The user
-/// name must already be valid (validate_user_name). First reaps the user's stale empty session
-/// cgroups, then creates <N> (the lowest index free in every created hierarchy, exclusive
-/// mkdir), delegates, moves `pid`, and checks /proc/<pid>/cgroup. On any failure everything this
-/// call created or chowned is undone and `pid` returned to where it was.
+/// Opens the session in every selected hierarchy of `discovery` (the selected roots open). The
+/// user name must already be valid (validate_user_name). First reaps the user's stale empty
+/// session cgroups (all of them up to kFullReapBound entries in BASE/user/<name>, else a window
+/// of kReapWindow), then creates <N> with an exclusive mkdir: the lowest index free in every
+/// created hierarchy, searched from 0, or, above kFullReapBound entries, from the number of
+/// entries), delegates, moves `pid`, and checks /proc/<pid>/cgroup. On any failure everything
+/// this call created is undone and `pid` returned to where it was.
 /// Errors: errno and context "<hierarchy>: <cgroup path>: <operation>" (EPERM for a user/<name>
 /// owned by another uid; EIO when /proc/<pid>/cgroup disagrees after the move).
 Result<SessionRecord> open_session(const Discovery& discovery, const Selection& selection,
@@ -97,6 +118,13 @@ Result<SessionRecord> open_session(const Discovery& discovery, const Selection& 
 /// for the whole call) to empty. Never fails; what could not be done becomes a debug note (busy
 /// cgroups are left, never killed; SPEC §5).
 void close_session(const Discovery& discovery, const SessionRecord& record, pid_t pid, Notes& notes);
+
+/// For close: the hierarchies `record` created sessions in, found again without reading
+/// /proc/self/mountinfo. Each recorded mount point is opened (fs::open_root) and must still be the
+/// same directory (st_dev and st_ino as at open) on a file system of the same version (fstatfs
+/// magic); the caller's cgroups are read from /proc/self/cgroup. nullopt when any of this fails
+/// or differs (a hierarchy unmounted or mounted anew since open): the caller then uses discover().
+[[nodiscard]] std::optional<Discovery> rediscover(const SessionRecord& record);
 
 /// For a close without data from open: a record of the created session the caller sits in
 /// (BASE/user/<name>/<N>/…) in each selected hierarchy, with BASE as origin.
@@ -116,6 +144,15 @@ struct ReapOutcome {
 };
 
 enum class ReapMode { remove, dry_run };
+
+/// What reap_if_stale found at one session index.
+enum class Staleness { missing, live, removed };
+
+/// Looks at the session cgroup `name` below the open BASE/user/<name> at `user_dir_fd` with the
+/// rule of reap_stale_sessions and removes it when it is stale. `live` also covers a stale one
+/// that could not be removed. Never fails.
+Staleness reap_if_stale(int user_dir_fd, const std::string& name, const std::string& where, const timespec& started,
+                        Notes& notes);
 
 /// The reaping of SPEC §5, as open runs it before creating a session (and as cgfsctl reap runs
 /// it): below the open directory BASE/user/<name> at `user_dir_fd`, every session cgroup <N>

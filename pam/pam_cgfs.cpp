@@ -14,6 +14,7 @@
 #include <ctime>
 #include <memory>
 #include <new>
+#include <optional>
 #include <string>
 #include <syslog.h>
 #include <unistd.h>
@@ -183,17 +184,18 @@ int open_session(pam_handle_t* pamh, int argc, const char** argv)
         return PAM_SESSION_ERR;
     }
 
-    auto discovery = cgfs::discover();
-    if (!discovery.ok()) {
-        log.error("user " + quoted(user) + ": " + discovery.error().message());
+    auto found = cgfs::discover_and_select(options.list);
+    if (!found.ok()) {
+        log.error("user " + quoted(user) + ": " + found.error().message());
         return PAM_SESSION_ERR;
     }
-    log.notes(discovery.value().notes);
-    const cgfs::Selection selection = cgfs::select_hierarchies(discovery.value(), options.list);
+    const cgfs::Discovery& discovery = found.value().discovery;
+    const cgfs::Selection& selection = found.value().selection;
+    log.notes(discovery.notes);
     log.notes(selection.notes);
     if (selection.chosen.empty()) {
         log.error("user " + quoted(user) + ": no cgroup hierarchy selected (layout " +
-                  std::string(cgfs::layout_name(discovery.value().layout)) + ")");
+                  std::string(cgfs::layout_name(discovery.layout)) + ")");
         return PAM_SESSION_ERR;
     }
 
@@ -201,10 +203,21 @@ int open_session(pam_handle_t* pamh, int argc, const char** argv)
     params.user = cgfs::UserIdentity{user, pw->pw_uid, pw->pw_gid};
     params.pid = ::getpid();
     ::clock_gettime(CLOCK_REALTIME_COARSE, &params.started);
-    if (auto list = cgfs::fs::read_path(cgfs::kKernelDelegateList); list.ok())
+    // Read only when a selected hierarchy uses them: the delegate list on cgroup2, the isolated
+    // CPUs for a v1 cpuset.
+    bool any_v2 = false;
+    bool any_cpuset = false;
+    for (const auto& chosen : selection.chosen) {
+        const cgfs::Hierarchy& h = discovery.hierarchies[chosen.index];
+        any_v2 = any_v2 || h.version == cgfs::CgroupVersion::v2;
+        any_cpuset = any_cpuset || (h.version == cgfs::CgroupVersion::v1 && h.has_controller("cpuset"));
+    }
+    if (auto list = any_v2 ? cgfs::fs::read_path(cgfs::kKernelDelegateList) : cgfs::Result<std::string>(std::string());
+        list.ok())
         params.kernel_delegate_list = std::move(list).value();
-    if (auto isolated = cgfs::fs::read_path(kIsolatedCpus); isolated.ok())
-        params.isolated_cpus = cgfs::parse_cpu_list(isolated.value()).value_or(std::vector<unsigned>{});
+    if (any_cpuset)
+        if (auto isolated = cgfs::fs::read_path(kIsolatedCpus); isolated.ok())
+            params.isolated_cpus = cgfs::parse_cpu_list(isolated.value()).value_or(std::vector<unsigned>{});
 
     const std::vector<cgfs::LimitRule> limits = user_limits(pamh, options.config, user, pw->pw_uid, log);
 
@@ -212,7 +225,7 @@ int open_session(pam_handle_t* pamh, int argc, const char** argv)
     // want of memory (moving the record in does not allocate).
     auto kept = std::make_unique<cgfs::SessionRecord>();
     cgfs::Notes notes;
-    auto record = cgfs::open_session(discovery.value(), selection, params, notes);
+    auto record = cgfs::open_session(discovery, selection, params, notes);
     if (!record.ok()) {
         log.notes(notes);
         log.error("user " + quoted(user) + ": " + record.error().message());
@@ -231,7 +244,7 @@ int open_session(pam_handle_t* pamh, int argc, const char** argv)
         // of the user. A refused write does not undo the login (the previous value stays).
         cgfs::Notes limit_notes;
         std::vector<cgfs::Error> failed;
-        cgfs::apply_limits(discovery.value(), opened, limits, limit_notes, failed);
+        cgfs::apply_limits(discovery, opened, limits, limit_notes, failed);
         log.notes(limit_notes);
         for (const auto& error : failed)
             log.error("user " + quoted(user) + ": limit not applied: " + error.message());
@@ -249,26 +262,38 @@ int close_session(pam_handle_t* pamh, int argc, const char** argv)
 
     const auto* record = static_cast<const cgfs::SessionRecord*>(session_data(pamh));
 
-    auto discovery = cgfs::discover();
-    if (!discovery.ok()) {
-        log.debug("close: " + discovery.error().message());
-        return PAM_SUCCESS;
+    // With the record from open, the hierarchies are found again where open saw them, without
+    // reading mountinfo; if a mount changed since, as on a close without a record, by discover().
+    std::optional<cgfs::Discovery> known;
+    if (record != nullptr) {
+        known = cgfs::rediscover(*record);
+        if (!known)
+            log.debug("close: a hierarchy is not mounted as at open; reading mountinfo again");
     }
-    log.notes(discovery.value().notes);
+    if (!known) {
+        auto discovery = cgfs::discover();
+        if (!discovery.ok()) {
+            log.debug("close: " + discovery.error().message());
+            return PAM_SUCCESS;
+        }
+        log.notes(discovery.value().notes);
+        known = std::move(discovery).value();
+    }
+    const cgfs::Discovery& discovery = *known;
     cgfs::Notes notes;
     if (record != nullptr) {
-        cgfs::close_session(discovery.value(), *record, ::getpid(), notes);
+        cgfs::close_session(discovery, *record, ::getpid(), notes);
     } else {
         const char* user = pam_user(pamh);
         if (user == nullptr || !cgfs::validate_user_name(user).ok()) {
             log.debug("close: no session record and no valid user; nothing to do");
             return PAM_SUCCESS;
         }
-        const cgfs::Selection selection = cgfs::select_hierarchies(discovery.value(), options.list);
-        const cgfs::SessionRecord found = cgfs::find_session(discovery.value(), selection, {user, 0, 0});
+        const cgfs::Selection selection = cgfs::select_hierarchies(discovery, options.list);
+        const cgfs::SessionRecord found = cgfs::find_session(discovery, selection, {user, 0, 0});
         log.debug("close: no session record; found " + std::to_string(found.hierarchies.size()) +
                   " session cgroups of " + quoted(user) + " holding this process");
-        cgfs::close_session(discovery.value(), found, ::getpid(), notes);
+        cgfs::close_session(discovery, found, ::getpid(), notes);
     }
     log.notes(notes);
     // Forget the record so a second close does nothing twice (SPEC §5).
@@ -293,6 +318,27 @@ int guarded(pam_handle_t* pamh, Body body) noexcept
 }
 
 } // namespace
+
+#if CGFS_STATIC_CXX_RUNTIME
+// This build carries its own copy of the C++ runtime (pam/meson.build: -static-libstdc++), so
+// that loading it does not load and relocate libstdc++ into every sshd, su and cron process.
+// That copy mallocs its exception emergency pool when the module is loaded and never frees it,
+// and libpam loads and unloads the module with every handle: freed here, at unload, or each
+// pam_start/pam_end pair would leak it. __freeres is libstdc++'s own hook for this (GCC
+// libsupc++/eh_alloc.cc); it is not in a public header.
+namespace __gnu_cxx {
+void __freeres() noexcept;
+} // namespace __gnu_cxx
+
+namespace {
+
+__attribute__((destructor)) void release_cxx_runtime()
+{
+    __gnu_cxx::__freeres();
+}
+
+} // namespace
+#endif
 
 extern "C" {
 

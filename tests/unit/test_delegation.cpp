@@ -99,6 +99,37 @@ TEST_CASE("delegation: missing files are skipped", "[delegation]")
     CHECK_FALSE(tmp.exists("memory.oom.group"));
 }
 
+TEST_CASE("delegation: a new cgroup gets exactly its directory and delegated files, missing ones skipped",
+          "[delegation]")
+{
+    // chown needs root; the suite runs as root (tests/run-suite refuses otherwise).
+    REQUIRE(cgfs::test::is_root());
+    TempDir tmp;
+    lay_out_v1(tmp);
+    REQUIRE(cgfs::delegate_new_cgroup(tmp.fd(), {"tasks", "cgroup.procs", "memory.oom.group"}, 1000, 1000).ok());
+    CHECK(owner_of(tmp.path()) == "1000:1000");
+    CHECK(owner_of(tmp.path("tasks")) == "1000:1000");
+    CHECK(owner_of(tmp.path("cgroup.procs")) == "1000:1000");
+    CHECK(owner_of(tmp.path("notify_on_release")) == "0:0");
+    CHECK(owner_of(tmp.path("memory.limit_in_bytes")) == "0:0");
+    CHECK_FALSE(tmp.exists("memory.oom.group"));
+}
+
+TEST_CASE("delegation: a new cgroup's delegation stops at the first error and names the file", "[delegation]")
+{
+    REQUIRE(cgfs::test::is_root());
+    TempDir tmp;
+    lay_out_v1(tmp);
+    const std::string too_long(300, 'x');
+    auto r = cgfs::delegate_new_cgroup(tmp.fd(), {"tasks", too_long, "cgroup.procs"}, 1000, 1000);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == ENAMETOOLONG);
+    CHECK(r.error().context == "chown " + too_long);
+    CHECK(owner_of(tmp.path("tasks")) == "1000:1000");
+    CHECK(owner_of(tmp.path("cgroup.procs")) == "0:0");
+    CHECK(owner_of(tmp.path()) == "0:0");
+}
+
 TEST_CASE("delegation: files already owned are not recorded", "[delegation]")
 {
     // chown needs root; the suite runs as root (tests/run-suite refuses otherwise), so a

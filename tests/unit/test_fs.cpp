@@ -392,6 +392,48 @@ TEST_CASE("fs: write_at reports a short write as EIO", "[fs]")
     CHECK(tmp.read("f") == "0123");
 }
 
+TEST_CASE("fs: write_then_read_at writes in place, then reads the whole file from its start", "[fs]")
+{
+    TempDir tmp;
+    tmp.write("cgroup.procs", "abcdef");
+    bool written = false;
+    auto r = fs::write_then_read_at(tmp.fd(), "cgroup.procs", "xy", written);
+    REQUIRE(r.ok());
+    CHECK(written);
+    CHECK(r.value() == "xycdef");
+    auto capped = fs::write_then_read_at(tmp.fd(), "cgroup.procs", "z", written, 3);
+    REQUIRE_FALSE(capped.ok());
+    CHECK(written); // the write took place, the read is what failed
+    CHECK(capped.error().code == EFBIG);
+    CHECK(capped.error().context == "read cgroup.procs");
+    CHECK(tmp.read("cgroup.procs") == "zycdef");
+}
+
+TEST_CASE("fs: write_then_read_at never creates, follows or takes a path", "[fs]")
+{
+    TempDir tmp;
+    bool written = true;
+    auto missing = fs::write_then_read_at(tmp.fd(), "cgroup.procs", "1", written);
+    REQUIRE_FALSE(missing.ok());
+    CHECK_FALSE(written);
+    CHECK(missing.error().code == ENOENT);
+    CHECK(missing.error().context == "write cgroup.procs");
+    CHECK_FALSE(tmp.exists("cgroup.procs"));
+    tmp.write("target", "root-only");
+    REQUIRE(::symlink("target", tmp.path("link").c_str()) == 0);
+    auto link = fs::write_then_read_at(tmp.fd(), "link", "1", written);
+    REQUIRE_FALSE(link.ok());
+    CHECK(link.error().code == ELOOP);
+    CHECK_FALSE(written);
+    CHECK(tmp.read("target") == "root-only");
+    for (const char* bad : {"", ".", "..", "a/b"}) {
+        INFO("name '" << bad << "'");
+        auto e = fs::write_then_read_at(tmp.fd(), bad, "1", written);
+        REQUIRE_FALSE(e.ok());
+        CHECK(e.error().code == EINVAL);
+    }
+}
+
 TEST_CASE("fs: chown_at changes a name, the directory itself, and never a symlink target", "[fs]")
 {
     // chown needs root; the suite runs as root (tests/run-suite refuses otherwise), so a

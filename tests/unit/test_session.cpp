@@ -455,6 +455,29 @@ TEST_CASE("session: reap_stale_sessions removes empty sessions older than the st
     CHECK(tmp.exists("user/alice/lxc.payload.c"));
 }
 
+TEST_CASE("session: reap_if_stale tells a missing, a live and a removed session apart", "[session]")
+{
+    TempDir tmp;
+    tmp.mkdirs("user/alice/3");
+    tmp.write("user/alice/3/cgroup.procs", "4242\n");
+    tmp.mkdirs("user/alice/5");
+    const cgfs::UniqueFd user_dir(::open(tmp.path("user/alice").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    timespec later{};
+    ::clock_gettime(CLOCK_REALTIME_COARSE, &later);
+    later.tv_sec += 2;
+    const timespec long_ago{1, 0};
+    cgfs::Notes notes;
+    CHECK(cgfs::reap_if_stale(user_dir.get(), "4", "freezer: /user/alice", later, notes) == cgfs::Staleness::missing);
+    CHECK(cgfs::reap_if_stale(user_dir.get(), "3", "freezer: /user/alice", later, notes) == cgfs::Staleness::live);
+    // Newer than the start: a concurrent login's, live.
+    CHECK(cgfs::reap_if_stale(user_dir.get(), "5", "freezer: /user/alice", long_ago, notes) == cgfs::Staleness::live);
+    CHECK(notes.empty());
+    CHECK(cgfs::reap_if_stale(user_dir.get(), "5", "freezer: /user/alice", later, notes) == cgfs::Staleness::removed);
+    CHECK(texts(notes) == Strings{"debug|freezer: /user/alice/5: stale, removed"});
+    CHECK(tmp.exists("user/alice/3"));
+    CHECK_FALSE(tmp.exists("user/alice/5"));
+}
+
 TEST_CASE("session: holds_internal_processes asks cgroup.procs below the root only", "[session]")
 {
     TempDir tmp;
