@@ -66,10 +66,10 @@ struct Options {
     int worker_logins = 0;    // 0: logins / 2
     int memory_logins = 1000;
     int probe_runs = 30;
-    // Logins at E existing sessions: logins * scale_factor / E, at least scale_min (a login that
-    // scans E sessions per hierarchy is slow by design of the measurement).
-    int scale_factor = 20;
-    int scale_min = 10;
+    // Logins at E existing sessions: logins * scale_factor / E, at least scale_min: fewer with
+    // many sessions, where the reference's close walks all of them (about 0.6 s a login at 1,000).
+    int scale_factor = 100;
+    int scale_min = 50;
     int reference_max_existing = 1000;
     std::string only;         // "ours": only our stack, for profilers
     std::string module = CGFS_BENCH_MODULE;
@@ -656,10 +656,17 @@ struct Config {
     int logins = 0;
 };
 
-void report(const Config& c, const Result& r, std::optional<double> baseline_added, std::optional<double>& added_out)
+std::optional<double> ratio(std::optional<double> now, std::optional<double> base)
+{
+    if (!now || !base || *base <= 0)
+        return std::nullopt;
+    return *now / *base;
+}
+
+/// Prints one configuration; `baseline` (the run with 0 existing sessions) gives the growths.
+Figures report(const Config& c, const Result& r, const std::optional<Figures>& baseline)
 {
     const Figures f = figures(r);
-    added_out = f.ours_added;
     std::printf("\n== layout %s, %d existing sessions (%s), %d worker%s, %d logins per %s\n",
                 cgfs_test::layout_name(c.layout), c.existing, c.owner.c_str(), c.workers, c.workers > 1 ? "s" : "",
                 c.logins, c.workers > 1 ? "worker" : "stack");
@@ -693,23 +700,30 @@ void report(const Config& c, const Result& r, std::optional<double> baseline_add
         json += ",\"total\":" + json_stat(tot) + ",\"failures\":" + std::to_string(s.failures) + "}";
     }
     json += "}";
-    std::optional<double> growth;
-    if (baseline_added && f.ours_added && *baseline_added > 0)
-        growth = *f.ours_added / *baseline_added;
+    // Growth against 0 existing sessions: of ours (whole login added, and module open+close) and
+    // of the floor, whose kernel work grows too (more cgroups in the hierarchy).
+    const std::optional<double> growth = baseline ? ratio(f.ours_added, baseline->ours_added) : std::nullopt;
+    const std::optional<double> module_growth = baseline ? ratio(f.ours_module, baseline->ours_module) : std::nullopt;
+    const std::optional<double> floor_growth = baseline ? ratio(f.floor_total, baseline->floor_total) : std::nullopt;
     std::printf("added login cost (median total - permit): ours %s us, reference %s us; ours/reference %s\n",
                 f.ours_added ? fmt(*f.ours_added).c_str() : "-", f.ref_added ? fmt(*f.ref_added).c_str() : "-",
                 fmt_ratio(f.ours_vs_ref).c_str());
     std::printf("module open+close (median - permit): ours %s us, floor %s us; ours/floor %s%s\n",
                 f.ours_module ? fmt(*f.ours_module).c_str() : "-", f.floor_total ? fmt(*f.floor_total).c_str() : "-",
                 fmt_ratio(f.ours_vs_floor).c_str(),
-                growth ? ("; growth vs 0 existing " + fmt_ratio(growth)).c_str() : "");
+                growth ? ("; growth vs 0 existing: ours " + fmt_ratio(growth) + " (open+close " +
+                          fmt_ratio(module_growth) + "), floor " + fmt_ratio(floor_growth))
+                             .c_str()
+                       : "");
     const auto num = [](std::optional<double> v) { return v ? fmt(*v) : std::string("null"); };
     json += ",\"ours_added_us\":" + num(f.ours_added) + ",\"reference_added_us\":" + num(f.ref_added) +
             ",\"ours_module_us\":" + num(f.ours_module) + ",\"floor_us\":" + num(f.floor_total) +
             ",\"ours_vs_reference\":" + fmt_ratio(f.ours_vs_ref) + ",\"ours_vs_floor\":" + fmt_ratio(f.ours_vs_floor) +
-            ",\"growth_vs_0\":" + fmt_ratio(growth) + "}";
+            ",\"growth_vs_0\":" + fmt_ratio(growth) + ",\"module_growth_vs_0\":" + fmt_ratio(module_growth) +
+            ",\"floor_growth_vs_0\":" + fmt_ratio(floor_growth) + "}";
     std::printf("%s\n", json.c_str());
     std::fflush(stdout);
+    return f;
 }
 
 // ---- memory and fds -----------------------------------------------------------------------------
@@ -879,7 +893,7 @@ int bench_layout(cgfs_test::SandboxContext& ctx, const Options& o)
         }
     }
 
-    std::optional<double> base_added;
+    std::optional<Figures> base;
     for (const int existing : o.scale) {
         for (const bool same : {true, false}) {
             if (existing == 0 && !same)
@@ -898,10 +912,9 @@ int bench_layout(cgfs_test::SandboxContext& ctx, const Options& o)
             // close walks them): measured up to --reference-max-existing only.
             which.reference = all.reference && existing <= o.reference_max_existing;
             const Result r = alternate(ctx, sel, which, c.logins, same ? existing : 0);
-            std::optional<double> added;
-            report(c, r, existing == 0 ? std::nullopt : base_added, added);
+            const Figures f = report(c, r, existing == 0 ? std::nullopt : base);
             if (existing == 0)
-                base_added = added;
+                base = f;
             if (!at_home()) {
                 std::fprintf(stderr, "login_bench: driver not back home after a run:\n%s", self_cgroup_text().c_str());
                 return 1;
@@ -923,8 +936,7 @@ int bench_layout(cgfs_test::SandboxContext& ctx, const Options& o)
         Stacks par = all;
         par.reference = false;
         const Result r = parallel(ctx, sel, par, o.workers, c.logins);
-        std::optional<double> added;
-        report(c, r, base_added, added);
+        (void)report(c, r, base);
     }
     if (o.memory_logins > 0) {
         memory_run(ctx.layout, "ours", "bench-ours", o.memory_logins, ctx, sel);

@@ -138,7 +138,7 @@ private:
     Result<void> init_level(Work& w, int parent_fd, int fd, bool created, std::string_view cgroup);
     void enable_controllers(Work& w, int fd, std::string_view cgroup);
     Result<void> fix_mode(int fd);
-    long reap(Work& w, std::set<long>& used);
+    long reap(std::vector<Work>& works, std::set<long>& used);
     Result<bool> create_session(Work& w, long index);
     Result<bool> attach(Work& w);
     Result<void> verify(const std::vector<Work>& works);
@@ -379,32 +379,51 @@ Result<void> Opener::prepare_user_dir(Work& w)
     return {};
 }
 
-/// SPEC §5 reaping, bounded: returns the index the search for a free one starts at.
-long Opener::reap(Work& w, std::set<long>& used)
+/// SPEC §5 reaping, bounded, in every hierarchy where this open creates a session (their
+/// BASE/user/<name> open): returns the index the search for a free one starts at, and puts the
+/// indexes known to be live in `used`.
+long Opener::reap(std::vector<Work>& works, std::set<long>& used)
 {
-    if (w.entries == 0)
-        return 0; // user/<name> new or empty: nothing to reap, 0 is free
-    const std::string where = w.where(join_cgroup(w.record.base, user_rel_));
-    if (w.entries <= kFullReapBound) {
-        const ReapOutcome outcome =
-            reap_stale_sessions(w.user_dir_fd.get(), where, params_.started, ReapMode::remove, notes_);
-        used.insert(outcome.kept.begin(), outcome.kept.end());
+    long entries = 0;
+    for (const auto& w : works)
+        if (w.record.placement == Placement::created)
+            entries = std::max(entries, w.entries);
+    if (entries == 0)
+        return 0; // user/<name> new or empty everywhere: nothing to reap, 0 is free
+    const auto where = [&](const Work& w) { return w.where(join_cgroup(w.record.base, user_rel_)); };
+    if (entries <= kFullReapBound) {
+        for (auto& w : works) {
+            if (w.record.placement != Placement::created || w.entries == 0)
+                continue;
+            const ReapOutcome outcome =
+                reap_stale_sessions(w.user_dir_fd.get(), where(w), params_.started, ReapMode::remove, notes_);
+            used.insert(outcome.kept.begin(), outcome.kept.end());
+        }
         return 0;
     }
-    // Many sessions: no walk over all of them. A window of kReapWindow indexes at a position
-    // that changes from open to open is looked at, and the search for a free index starts at
-    // the number of entries, which is free whenever the indexes below are packed.
+    // Many sessions: no walk over all of them. A window of kReapWindow indexes, at a position
+    // that changes from open to open, is looked at; the search for a free index starts at the
+    // number of entries, which is free whenever the indexes below are packed. An index that is
+    // live in one hierarchy is a running session: the others are not asked.
     const auto seed = static_cast<unsigned long>(params_.started.tv_nsec) ^ static_cast<unsigned long>(params_.pid);
-    const long first = static_cast<long>(seed % static_cast<unsigned long>(w.entries + 1));
+    const long first = static_cast<long>(seed % static_cast<unsigned long>(entries + 1));
     for (long index = first; index < first + kReapWindow && index <= kMaxSessionIndex; ++index) {
-        if (reap_if_stale(w.user_dir_fd.get(), std::to_string(index), where, params_.started, notes_) ==
-            Staleness::live)
-            used.insert(index);
+        const std::string name = std::to_string(index);
+        for (auto& w : works) {
+            if (w.record.placement != Placement::created)
+                continue;
+            if (reap_if_stale(w.user_dir_fd.get(), name, where(w), params_.started, notes_) == Staleness::live) {
+                used.insert(index);
+                break;
+            }
+        }
     }
-    debug(notes_, where + ": " + std::to_string(w.entries) + " entries, more than " +
-                      std::to_string(kFullReapBound) + ": looked at indexes " + std::to_string(first) + " to " +
-                      std::to_string(first + kReapWindow - 1) + " only (cgfsctl reap removes every leftover)");
-    return w.entries;
+    for (const auto& w : works)
+        if (w.record.placement == Placement::created)
+            debug(notes_, where(w) + ": " + std::to_string(w.entries) + " entries, more than " +
+                              std::to_string(kFullReapBound) + ": looked at indexes " + std::to_string(first) + " to " +
+                              std::to_string(first + kReapWindow - 1) + " only (cgfsctl reap removes every leftover)");
+    return entries;
 }
 
 Result<bool> Opener::create_session(Work& w, long index)
@@ -601,8 +620,9 @@ Result<SessionRecord> Opener::run_unguarded(const Selection& selection, std::vec
                 vanished = r.error();
                 break;
             }
-            candidate = std::max(candidate, reap(w, used));
         }
+        if (!vanished)
+            candidate = reap(works, used);
         // The lowest index free in every hierarchy (from where reap() says the search starts);
         // an exclusive mkdir that still finds it taken moves on to the next.
         while (!vanished && index < 0 && candidate <= kMaxSessionIndex) {
