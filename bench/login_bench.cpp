@@ -154,12 +154,12 @@ void write_service(const std::string& name, const std::string& line)
 }
 
 /// One login with one PAM handle; times each phase. False when a phase did not succeed.
-bool pam_login(const char* service, double (&t)[kPhaseCount])
+bool pam_login(const char* service, double (&t)[kPhaseCount], const char* user = kUser)
 {
     const pam_conv conv{null_conv, nullptr};
     pam_handle_t* pamh = nullptr;
     double a = now_us();
-    int rc = ::pam_start_confdir(service, kUser, &conv, kConfdir, &pamh);
+    int rc = ::pam_start_confdir(service, user, &conv, kConfdir, &pamh);
     double b = now_us();
     t[0] = b - a;
     if (rc != PAM_SUCCESS)
@@ -467,7 +467,13 @@ public:
 
 struct Stacks {
     bool permit = true, ours = true, reference = true, floor = true;
+    // Ours for bob, who has no sessions, beside alice's logins while she has many: the growth
+    // that alice's own sessions cause, measured in one run so machine drift cancels.
+    bool ours_fresh = false;
 };
+
+/// The user of the "ours-fresh" stack (the test containers' second user).
+constexpr const char* kFreshUser = "bob";
 
 struct Result {
     std::map<std::string, Samples> stacks; // permit, ours, reference; floor uses phase open/close
@@ -488,6 +494,8 @@ Result alternate(const cgfs_test::SandboxContext& ctx, const std::vector<Hier>& 
         order.emplace_back("reference");
     if (which.floor)
         order.emplace_back("floor");
+    if (which.ours_fresh)
+        order.emplace_back("ours-fresh");
     for (int i = 0; i < logins; ++i) {
         for (std::size_t k = 0; k < order.size(); ++k) {
             const std::string& name = order[(k + static_cast<std::size_t>(i)) % order.size()];
@@ -500,6 +508,8 @@ Result alternate(const cgfs_test::SandboxContext& ctx, const std::vector<Hier>& 
                 ok = floor.close() && ok;
                 t[1] = b - a;
                 t[2] = now_us() - b;
+            } else if (name == "ours-fresh") {
+                ok = pam_login("bench-ours", t, kFreshUser);
             } else {
                 ok = pam_login(name == "permit" ? "bench-permit" : name == "ours" ? "bench-ours" : "bench-ref", t);
                 if (name == "reference")
@@ -620,6 +630,8 @@ std::string json_stat(const Stat& s)
 
 struct Figures {
     std::optional<double> ours_added, ref_added, ours_module, floor_total, ours_vs_ref, ours_vs_floor;
+    std::optional<double> permit_total; // median, the machine's pace
+    std::optional<double> same_user;    // ours (alice, many sessions) / ours-fresh (bob, none), added cost
 };
 
 Figures figures(const Result& r)
@@ -645,6 +657,13 @@ Figures figures(const Result& r)
         f.ours_vs_ref = *f.ours_added / *f.ref_added;
     if (f.ours_module && f.floor_total && *f.floor_total > 0)
         f.ours_vs_floor = *f.ours_module / *f.floor_total;
+    if (permit)
+        f.permit_total = stat_of(permit->total).median;
+    if (const Samples* fresh = get("ours-fresh"); fresh && permit && f.ours_added) {
+        const double fresh_added = stat_of(fresh->total).median - stat_of(permit->total).median;
+        if (fresh_added > 0)
+            f.same_user = *f.ours_added / fresh_added;
+    }
     return f;
 }
 
@@ -676,7 +695,7 @@ Figures report(const Config& c, const Result& r, const std::optional<Figures>& b
                        "\",\"workers\":" + std::to_string(c.workers) + ",\"logins\":" + std::to_string(c.logins) +
                        ",\"selection\":\"" + kSelection + "\",\"stacks\":{";
     bool first_stack = true;
-    for (const char* name : {"permit", "ours", "reference", "floor"}) {
+    for (const char* name : {"permit", "ours", "ours-fresh", "reference", "floor"}) {
         auto it = r.stacks.find(name);
         if (it == r.stacks.end() || it->second.empty())
             continue;
@@ -705,6 +724,10 @@ Figures report(const Config& c, const Result& r, const std::optional<Figures>& b
     const std::optional<double> growth = baseline ? ratio(f.ours_added, baseline->ours_added) : std::nullopt;
     const std::optional<double> module_growth = baseline ? ratio(f.ours_module, baseline->ours_module) : std::nullopt;
     const std::optional<double> floor_growth = baseline ? ratio(f.floor_total, baseline->floor_total) : std::nullopt;
+    // The same, divided by how much slower the permit-only stack (no cgroups at all) got between
+    // the two runs: the machine's drift, which these shared VMs show (up to 1.5x in minutes).
+    const std::optional<double> drift = baseline ? ratio(f.permit_total, baseline->permit_total) : std::nullopt;
+    const std::optional<double> corrected = drift ? ratio(growth, drift) : std::nullopt;
     std::printf("added login cost (median total - permit): ours %s us, reference %s us; ours/reference %s\n",
                 f.ours_added ? fmt(*f.ours_added).c_str() : "-", f.ref_added ? fmt(*f.ref_added).c_str() : "-",
                 fmt_ratio(f.ours_vs_ref).c_str());
@@ -712,15 +735,21 @@ Figures report(const Config& c, const Result& r, const std::optional<Figures>& b
                 f.ours_module ? fmt(*f.ours_module).c_str() : "-", f.floor_total ? fmt(*f.floor_total).c_str() : "-",
                 fmt_ratio(f.ours_vs_floor).c_str(),
                 growth ? ("; growth vs 0 existing: ours " + fmt_ratio(growth) + " (open+close " +
-                          fmt_ratio(module_growth) + "), floor " + fmt_ratio(floor_growth))
+                          fmt_ratio(module_growth) + "), floor " + fmt_ratio(floor_growth) + ", permit-only " +
+                          fmt_ratio(drift) + "; ours corrected for that drift " + fmt_ratio(corrected))
                              .c_str()
                        : "");
+    if (f.same_user)
+        std::printf("same run, ours for %s (these sessions are hers) / ours for %s (no sessions): %s\n", kUser,
+                    kFreshUser, fmt_ratio(f.same_user).c_str());
     const auto num = [](std::optional<double> v) { return v ? fmt(*v) : std::string("null"); };
     json += ",\"ours_added_us\":" + num(f.ours_added) + ",\"reference_added_us\":" + num(f.ref_added) +
             ",\"ours_module_us\":" + num(f.ours_module) + ",\"floor_us\":" + num(f.floor_total) +
             ",\"ours_vs_reference\":" + fmt_ratio(f.ours_vs_ref) + ",\"ours_vs_floor\":" + fmt_ratio(f.ours_vs_floor) +
             ",\"growth_vs_0\":" + fmt_ratio(growth) + ",\"module_growth_vs_0\":" + fmt_ratio(module_growth) +
-            ",\"floor_growth_vs_0\":" + fmt_ratio(floor_growth) + "}";
+            ",\"floor_growth_vs_0\":" + fmt_ratio(floor_growth) + ",\"permit_growth_vs_0\":" + fmt_ratio(drift) +
+            ",\"growth_vs_0_drift_corrected\":" + fmt_ratio(corrected) + ",\"same_user_vs_fresh\":" +
+            fmt_ratio(f.same_user) + "}";
     std::printf("%s\n", json.c_str());
     std::fflush(stdout);
     return f;
@@ -911,6 +940,7 @@ int bench_layout(cgfs_test::SandboxContext& ctx, const Options& o)
             // LXC's module costs seconds per login with thousands of sessions of the user (its
             // close walks them): measured up to --reference-max-existing only.
             which.reference = all.reference && existing <= o.reference_max_existing;
+            which.ours_fresh = all.ours && same && existing > 0;
             const Result r = alternate(ctx, sel, which, c.logins, same ? existing : 0);
             const Figures f = report(c, r, existing == 0 ? std::nullopt : base);
             if (existing == 0)

@@ -7,7 +7,6 @@
 #include "fs.hpp"
 
 #include <algorithm>
-#include <linux/magic.h>
 #include <cerrno>
 #include <charconv>
 #include <optional>
@@ -983,10 +982,10 @@ std::optional<Discovery> rediscover(const SessionRecord& record)
         auto root = fs::open_root(h.mount_point);
         if (!root.ok())
             return std::nullopt;
-        const unsigned long magic = h.version == CgroupVersion::v2 ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC;
+        // The same device and inode number is the same directory of the same mounted file
+        // system that open checked the magic of (an over-mount or a new mount has another).
         auto st = fs::stat_fd(root.value().get());
-        if (!st.ok() || st.value().st_dev != hs.mount.dev || st.value().st_ino != hs.mount.ino ||
-            !fs::check_magic(root.value().get(), magic).ok())
+        if (!st.ok() || st.value().st_dev != hs.mount.dev || st.value().st_ino != hs.mount.ino)
             return std::nullopt;
         const auto line = std::find_if(table.lines.begin(), table.lines.end(),
                                        [&](const CgroupLine& l) { return line_matches(h, l); });

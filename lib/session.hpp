@@ -121,8 +121,8 @@ void close_session(const Discovery& discovery, const SessionRecord& record, pid_
 
 /// For close: the hierarchies `record` created sessions in, found again without reading
 /// /proc/self/mountinfo. Each recorded mount point is opened (fs::open_root) and must still be the
-/// same directory (st_dev and st_ino as at open) on a file system of the same version (fstatfs
-/// magic); the caller's cgroups are read from /proc/self/cgroup. nullopt when any of this fails
+/// same directory (st_dev and st_ino as at open, where the file system's magic was checked); the
+/// caller's cgroups are read from /proc/self/cgroup. nullopt when any of this fails
 /// or differs (a hierarchy unmounted or mounted anew since open): the caller then uses discover().
 [[nodiscard]] std::optional<Discovery> rediscover(const SessionRecord& record);
 
