@@ -3,9 +3,12 @@
 
 #include "fault.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <dirent.h>
 #include <memory>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -261,6 +264,42 @@ Result<std::vector<std::string>> list_subdirs(int dirfd)
     }
     if (errno != 0)
         return make_error(errno, "list");
+    return names;
+}
+
+Result<std::vector<std::string>> sample_subdirs(int dirfd, off_t from, std::size_t max, std::size_t buffer_bytes)
+{
+    std::vector<std::string> names;
+    if (max == 0)
+        return names;
+    const int raw = ::openat(dirfd, ".", kOpenDir);
+    if (raw < 0)
+        return make_error(errno, "list");
+    const UniqueFd fd(raw);
+    std::vector<char> buffer(std::max<std::size_t>(buffer_bytes, 512));
+    for (const off_t start : {from, off_t{0}}) {
+        if (::lseek(fd.get(), start, SEEK_SET) < 0)
+            return make_error(errno, "list");
+        const long n = ::syscall(SYS_getdents64, fd.get(), buffer.data(), buffer.size());
+        if (n < 0)
+            return make_error(errno, "list");
+        for (long at = 0; at < n && names.size() < max;) {
+            // struct linux_dirent64: d_ino, d_off, d_reclen, d_type, d_name (getdents64(2)).
+            const char* entry = buffer.data() + at;
+            unsigned short reclen = 0;
+            std::memcpy(&reclen, entry + 16, sizeof reclen);
+            const auto type = static_cast<unsigned char>(entry[18]);
+            const std::string_view name(entry + 19);
+            if (type == DT_DIR && name != "." && name != ".." &&
+                std::find(names.begin(), names.end(), name) == names.end())
+                names.emplace_back(name);
+            if (reclen == 0)
+                break;
+            at += reclen;
+        }
+        if (names.size() >= max || start == 0)
+            break;
+    }
     return names;
 }
 

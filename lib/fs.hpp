@@ -92,6 +92,15 @@ Result<struct stat> stat_fd(int fd);
 /// Errors: errno, context "list".
 Result<std::vector<std::string>> list_subdirs(int dirfd);
 
+/// Up to `max` subdirectory names of `dirfd` (d_type DT_DIR, "." and ".." left out), read in
+/// directory order from the position `from` on, wrapping to the start once: a sample of a large
+/// directory at the cost of one or two getdents64(2) calls of `buffer_bytes`, whatever its size.
+/// On kernfs (cgroupfs) a directory position is a name hash (fs/kernfs/dir.c), so a random
+/// `from` picks entries at random. The directory is re-opened through "." (the caller's fd
+/// offset is not used). Errors: errno, context "list".
+Result<std::vector<std::string>> sample_subdirs(int dirfd, off_t from, std::size_t max,
+                                                std::size_t buffer_bytes = 4096);
+
 /// Checks with fstatfs(2) that `fd` lives on a file system with magic `magic`
 /// (CGROUP_SUPER_MAGIC / CGROUP2_SUPER_MAGIC from <linux/magic.h>).
 /// Errors: errno of fstatfs, or ENOTSUP when the magic differs; context "statfs".

@@ -7,6 +7,7 @@
 #include "fs.hpp"
 
 #include <algorithm>
+#include <linux/magic.h>
 #include <cerrno>
 #include <charconv>
 #include <optional>
@@ -108,6 +109,7 @@ struct Work {
     bool created_leaf = false;
     bool attached = false;
     bool memory_ready = false; // v1 memory.use_hierarchy checked at a level this attempt created
+    std::string session_name;  // <N> as created (undo does not read `record`, which may be moved out)
     long entries = 0;          // subdirectories of BASE/user/<name> when this open found it
 
     /// BASE: the mount root's fd, or base_fd.
@@ -400,14 +402,30 @@ long Opener::reap(std::vector<Work>& works, std::set<long>& used)
         }
         return 0;
     }
-    // Many sessions: no walk over all of them. A window of kReapWindow indexes, at a position
-    // that changes from open to open, is looked at; the search for a free index starts at the
-    // number of entries, which is free whenever the indexes below are packed. An index that is
-    // live in one hierarchy is a running session: the others are not asked.
-    const auto seed = static_cast<unsigned long>(params_.started.tv_nsec) ^ static_cast<unsigned long>(params_.pid);
-    const long first = static_cast<long>(seed % static_cast<unsigned long>(entries + 1));
-    for (long index = first; index < first + kReapWindow && index <= kMaxSessionIndex; ++index) {
+    // Many sessions: no walk over all of them. kReapWindow session cgroups, sampled from the
+    // directory at a position that changes from open to open (on cgroupfs a directory position
+    // is a name hash, so any index can come up, however high), are looked at; the search for a
+    // free index starts at the number of entries, which is free whenever the indexes below are
+    // packed. An index live in one hierarchy is a running session: the others are not asked.
+    const Work* first_work = nullptr;
+    for (const auto& w : works)
+        if (w.record.placement == Placement::created && w.entries > 0 && first_work == nullptr)
+            first_work = &w;
+    const auto seed = static_cast<unsigned long>(params_.started.tv_nsec) ^
+                      (static_cast<unsigned long>(params_.pid) << 16) ^ static_cast<unsigned long>(entries);
+    const auto from = static_cast<off_t>(2 + seed % 0x7ffffff0UL);
+    std::vector<long> window;
+    if (auto sample = fs::sample_subdirs(first_work->user_dir_fd.get(), from, kReapSample); sample.ok()) {
+        for (const auto& name : sample.value())
+            if (const long index = parse_index(name); index >= 0 && window.size() < kReapWindow)
+                window.push_back(index);
+    } else {
+        debug(notes_, where(*first_work) + ": " + sample.error().message());
+    }
+    std::string looked;
+    for (const long index : window) {
         const std::string name = std::to_string(index);
+        looked += (looked.empty() ? "" : ", ") + name;
         for (auto& w : works) {
             if (w.record.placement != Placement::created)
                 continue;
@@ -420,8 +438,9 @@ long Opener::reap(std::vector<Work>& works, std::set<long>& used)
     for (const auto& w : works)
         if (w.record.placement == Placement::created)
             debug(notes_, where(w) + ": " + std::to_string(w.entries) + " entries, more than " +
-                              std::to_string(kFullReapBound) + ": looked at indexes " + std::to_string(first) + " to " +
-                              std::to_string(first + kReapWindow - 1) + " only (cgfsctl reap removes every leftover)");
+                              std::to_string(kFullReapBound) + ": looked at sessions " +
+                              (looked.empty() ? std::string("none") : looked) +
+                              " only (cgfsctl reap removes every leftover)");
     return entries;
 }
 
@@ -436,6 +455,7 @@ Result<bool> Opener::create_session(Work& w, long index)
         return false; // taken: the exclusive mkdir is the lock (STYLE rule 5)
     CGFS_FAULT_POINT("created", name);
     w.created_session = true;
+    w.session_name = name;
     w.record.session = session_cg;
     w.record.leaf = session_cg;
     auto fd = fs::open_dir_at(w.user_dir_fd.get(), name);
@@ -536,12 +556,13 @@ void Opener::undo_created(Work& w)
     }
     if (w.created_leaf && w.session_fd.valid())
         ignore_error(fs::remove_dir_at(w.session_fd.get(), kSessionLeaf));
-    if (w.created_session && w.user_dir_fd.valid())
-        ignore_error(fs::remove_dir_at(w.user_dir_fd.get(), components(w.record.session).back()));
+    if (w.created_session && w.user_dir_fd.valid() && !w.session_name.empty())
+        ignore_error(fs::remove_dir_at(w.user_dir_fd.get(), w.session_name));
     w.leaf_fd.reset();
     w.session_fd.reset();
     w.created_leaf = false;
     w.created_session = false;
+    w.session_name.clear();
 }
 
 /// Undoes what one creation attempt made: moves the caller back, removes what it created.
@@ -690,6 +711,9 @@ Result<SessionRecord> Opener::run_unguarded(const Selection& selection, std::vec
     SessionRecord record;
     record.user = params_.user;
     record.index = index;
+    // Every allocation before the first record moves out: an out-of-memory exception from here
+    // still finds each Work whole for the undo (found by failing each malloc of an open in turn).
+    record.hierarchies.reserve(works.size());
     for (auto& w : works)
         record.hierarchies.push_back(std::move(w.record));
     return record;
@@ -878,16 +902,19 @@ Result<int> open_below(const Hierarchy& h, const std::string& rel, UniqueFd& hol
 
 /// The common close: nothing runs in the session and the user made nothing in it, so the kernel
 /// removes it at once. v1: rmdir <N> (refused while it has tasks or children). cgroup2: only
-/// when <N> holds nothing but the session leaf (3 links), rmdir of the leaf, then of <N>. True
-/// when <N> is gone; anything else is left to the careful path.
+/// when <N> holds nothing but the session leaf (3 links) and cgroup.events says no process runs
+/// in it, rmdir of the leaf, then of <N>. True when <N> is gone; anything else is left to the
+/// careful path.
 bool quick_remove(int user_dir_fd, const std::string& name, CgroupVersion version)
 {
     if (version == CgroupVersion::v2) {
         auto fd = fs::open_dir_at(user_dir_fd, name);
         if (!fd.ok())
             return fd.error().code == ENOENT;
+        // Only the session leaf below <N> (3 links), and no process anywhere in <N>'s tree (a
+        // process in <N> itself would keep <N>, and the leaf must then stay too).
         auto st = fs::stat_fd(fd.value().get());
-        if (!st.ok() || st.value().st_nlink != 3)
+        if (!st.ok() || st.value().st_nlink != 3 || tree_populated(fd.value().get()))
             return false;
         if (auto leaf = fs::remove_dir_at(fd.value().get(), kSessionLeaf); !leaf.ok() && leaf.error().code != ENOENT)
             return false;
@@ -982,10 +1009,13 @@ std::optional<Discovery> rediscover(const SessionRecord& record)
         auto root = fs::open_root(h.mount_point);
         if (!root.ok())
             return std::nullopt;
-        // The same device and inode number is the same directory of the same mounted file
-        // system that open checked the magic of (an over-mount or a new mount has another).
+        // The same device and inode number on a cgroup file system of the same version. The
+        // magic is needed too: anonymous device numbers are reused at once, and the root of a
+        // fresh tmpfs has inode 1 like a cgroup root (found in review).
+        const unsigned long magic = h.version == CgroupVersion::v2 ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC;
         auto st = fs::stat_fd(root.value().get());
-        if (!st.ok() || st.value().st_dev != hs.mount.dev || st.value().st_ino != hs.mount.ino)
+        if (!st.ok() || st.value().st_dev != hs.mount.dev || st.value().st_ino != hs.mount.ino ||
+            !fs::check_magic(root.value().get(), magic).ok())
             return std::nullopt;
         const auto line = std::find_if(table.lines.begin(), table.lines.end(),
                                        [&](const CgroupLine& l) { return line_matches(h, l); });

@@ -27,10 +27,12 @@ inline constexpr int kMaxCreateAttempts = 32;
 inline constexpr long kMaxSessionIndex = 1'000'000;
 /// Reaping at open (SPEC §5) is complete while BASE/user/<name> has at most this many
 /// subdirectories: every session cgroup is looked at. Above it an open looks at kReapWindow
-/// indexes only (a different window each time), so that a login costs the same with 20 or
-/// 10,000 sessions of the user; `cgfsctl reap` removes every leftover at once.
+/// session cgroups only, sampled at random from the directory (fs::sample_subdirs, at most
+/// kReapSample names read), so that a login costs the same with 20 or 10,000 sessions of the
+/// user and every leftover is met in time; `cgfsctl reap` removes every leftover at once.
 inline constexpr long kFullReapBound = 16;
-inline constexpr long kReapWindow = 2;
+inline constexpr std::size_t kReapWindow = 2;
+inline constexpr std::size_t kReapSample = 8;
 /// Bounds for removing a session tree that the user filled with sub-cgroups.
 inline constexpr int kMaxTreeDepth = 64;
 inline constexpr int kMaxTreeEntries = 4096;
@@ -102,8 +104,8 @@ struct OpenParams {
 
 /// Opens the session in every selected hierarchy of `discovery` (the selected roots open). The
 /// user name must already be valid (validate_user_name). First reaps the user's stale empty
-/// session cgroups (all of them up to kFullReapBound entries in BASE/user/<name>, else a window
-/// of kReapWindow), then creates <N> with an exclusive mkdir: the lowest index free in every
+/// session cgroups (all of them up to kFullReapBound entries in BASE/user/<name>, else
+/// kReapWindow sampled at random), then creates <N> with an exclusive mkdir: the lowest index free in every
 /// created hierarchy, searched from 0, or, above kFullReapBound entries, from the number of
 /// entries), delegates, moves `pid`, and checks /proc/<pid>/cgroup. On any failure everything
 /// this call created is undone and `pid` returned to where it was.
@@ -121,8 +123,8 @@ void close_session(const Discovery& discovery, const SessionRecord& record, pid_
 
 /// For close: the hierarchies `record` created sessions in, found again without reading
 /// /proc/self/mountinfo. Each recorded mount point is opened (fs::open_root) and must still be the
-/// same directory (st_dev and st_ino as at open, where the file system's magic was checked); the
-/// caller's cgroups are read from /proc/self/cgroup. nullopt when any of this fails
+/// same directory (st_dev and st_ino as at open) on a file system of the same version (fstatfs
+/// magic); the caller's cgroups are read from /proc/self/cgroup. nullopt when any of this fails
 /// or differs (a hierarchy unmounted or mounted anew since open): the caller then uses discover().
 [[nodiscard]] std::optional<Discovery> rediscover(const SessionRecord& record);
 

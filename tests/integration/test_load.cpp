@@ -242,7 +242,7 @@ void churn(Layout layout)
                 bool bounded = false;
                 for (const auto& line : r.log(LOG_DEBUG))
                     bounded = bounded || line.find("/user/" + u + ": " + std::to_string(entries) + " entries, more than " +
-                                                   std::to_string(cgfs::kFullReapBound) + ": looked at indexes") !=
+                                                   std::to_string(cgfs::kFullReapBound) + ": looked at sessions") !=
                                              std::string::npos;
                 CHECK(bounded);
             }

@@ -24,14 +24,14 @@ std::string ctl_path()
     return p != nullptr ? p : "";
 }
 
-// Leftovers of `count` killed logins of alice in every key: user/alice/0..count-1, alice's,
-// 10 s old and empty.
-void make_leftovers(Container& c, const std::vector<std::string>& keys, int count)
+// Leftovers of `count` killed logins of alice in every key: user/alice/<first>..<first+count-1>,
+// alice's, 10 s old and empty.
+void make_leftovers(Container& c, const std::vector<std::string>& keys, int count, int first)
 {
     for (const auto& key : keys) {
         c.mkdir(key + ":/user");
         c.mkdir(key + ":/user/alice", kAliceUid, kAliceUid);
-        for (int i = 0; i < count; ++i) {
+        for (int i = first; i < first + count; ++i) {
             const std::string dir = key + ":/user/alice/" + std::to_string(i);
             c.mkdir(dir, kAliceUid, kAliceUid);
             c.backdate(dir, 10);
@@ -73,13 +73,13 @@ std::set<std::string> indexes(int from, int to)
     return out;
 }
 
-// With `count` leftovers, one login of alice (debug) held ("held"), closed ("closed"), then
+// With `count` leftovers from index `first` on, one login of alice (debug) held ("held"), closed ("closed"), then
 // `cgfsctl reap alice` ("reaped"). Checks that it ran and that open and close succeeded.
-Report login_over_leftovers(Layout layout, const Profile& prof, int count)
+Report login_over_leftovers(Layout layout, const Profile& prof, int count, int first = 0)
 {
     auto r = run_scenario(layout, [&](Container& c) {
         c.service("cgfs-test", prof.args + " debug");
-        make_leftovers(c, prof.keys, count);
+        make_leftovers(c, prof.keys, count, first);
         Driver d = c.start("login", alice());
         d.wait_held();
         c.snapshot("held");
@@ -95,42 +95,52 @@ Report login_over_leftovers(Layout layout, const Profile& prof, int count)
     return r;
 }
 
-// kFullReapBound + 4 leftovers: the login looks at two indexes from a position that changes
-// from open to open (read back from its debug line), reaps those of them that exist, and takes
-// index 20. Everything else stays until `cgfsctl reap alice`.
+// kFullReapBound + 4 leftovers, named far above their number (1000..1019, as after many
+// sessions of which the later ones were killed): the login samples two of the user's session
+// cgroups at random (read back from its debug line), reaps them, and takes index 20, the number
+// of entries. Everything else stays until `cgfsctl reap alice`.
 void bounded_reaping(Layout layout)
 {
     const int count = static_cast<int>(cgfs::kFullReapBound) + 4;
+    const int first = 1000;
     auto prof = core_profile(layout);
-    const Report r = login_over_leftovers(layout, prof, count);
+    const Report r = login_over_leftovers(layout, prof, count, first);
     INFO(r.describe());
     const auto& d = r.driver("login");
     const std::string bound = std::to_string(count) + " entries, more than " + std::to_string(cgfs::kFullReapBound) +
-                              ": looked at indexes ";
+                              ": looked at sessions ";
     const auto window_lines = debug_lines(r, bound);
     REQUIRE(window_lines.size() == prof.keys.size());
-    // "<key>: /user/alice: 20 entries, more than 16: looked at indexes A to B only (...)"
+    // "<key>: /user/alice: 20 entries, more than 16: looked at sessions A, B only (...)"
     const std::string& first_line = window_lines.front();
     const size_t at = first_line.find(bound) + bound.size();
-    const int from = std::stoi(first_line.substr(at));
-    REQUIRE(from >= 0);
-    REQUIRE(from <= count);
-    const int to = from + static_cast<int>(cgfs::kReapWindow);  // exclusive
+    const std::string list = first_line.substr(at, first_line.find(" only", at) - at);
+    std::set<std::string> sampled;
+    for (size_t pos = 0; pos <= list.size();) {
+        const size_t comma = list.find(", ", pos);
+        sampled.insert(list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
+        if (comma == std::string::npos)
+            break;
+        pos = comma + 2;
+    }
+    INFO("sampled: " << list);
+    CHECK(sampled.size() == cgfs::kReapWindow);
+    std::set<std::string> left = indexes(first, first + count);
     std::vector<std::string> want_window;
     std::vector<std::string> want_removed;
     for (const auto& key : prof.keys) {
-        want_window.push_back(key + ": /user/alice: " + bound + std::to_string(from) + " to " + std::to_string(to - 1) +
-                              " only (cgfsctl reap removes every leftover)");
-        for (int i = from; i < to && i < count; ++i)
-            want_removed.push_back(key + ": /user/alice/" + std::to_string(i) + ": stale, removed");
+        want_window.push_back(key + ": /user/alice: " + bound + list + " only (cgfsctl reap removes every leftover)");
+        for (const auto& index : sampled)
+            want_removed.push_back(key + ": /user/alice/" + index + ": stale, removed");
+    }
+    for (const auto& index : sampled) {
+        CHECK(left.count(index) == 1);  // one of the leftovers
+        left.erase(index);
     }
     std::sort(want_window.begin(), want_window.end());
     std::sort(want_removed.begin(), want_removed.end());
     CHECK(window_lines == want_window);
     CHECK(debug_lines(r, ": stale, removed") == want_removed);
-    std::set<std::string> left = indexes(0, count);
-    for (int i = from; i < to; ++i)
-        left.erase(std::to_string(i));
     for (const auto& key : prof.keys) {
         INFO("hierarchy " << key);
         check_proc_in(d, "cgroup", key, session_leaf(key, "alice", count));

@@ -38,6 +38,10 @@ if [ "${1:-}" = "--inside" ]; then
   fail=0
   check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
   check "no module line before install" "! grep -q pam_cgfs $root/etc/pam.d/common-session"
+  # The C++ runtime is linked in (pam/meson.build): the package names the gcc source it came from.
+  gcc_src=$(dpkg-query -W -f='${source:Package} (= ${source:Version})' \
+    "$(dpkg -S "$(realpath "$(g++ -print-file-name=libstdc++.a)")" | cut -d: -f1)")
+  check "Static-Built-Using names $gcc_src" "[ \"\$(dpkg-deb -f $deb Static-Built-Using)\" = \"$gcc_src\" ]"
 
   # Dependencies (libc, libpam, libpam-runtime) are the host's /usr, not in this empty database.
   dpkg --root="$root" --force-depends -i "$deb" >"$root.dpkg-install.log" 2>&1 ||

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <csignal>
 #include <linux/magic.h>
+#include <set>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -508,6 +509,39 @@ TEST_CASE("fs: list_subdirs leaves the caller's fd offset alone", "[fs]")
     REQUIRE_FALSE(bad.ok());
     CHECK(bad.error().code == EBADF);
     CHECK(bad.error().context == "list");
+}
+
+TEST_CASE("fs: sample_subdirs reads at most max directories from a position, wrapping once", "[fs]")
+{
+    TempDir tmp;
+    for (const char* d : {"0", "1", "2", "3"})
+        tmp.mkdirs(d);
+    tmp.write("cgroup.procs", "");
+    auto all = fs::sample_subdirs(tmp.fd(), 0, 10);
+    REQUIRE(all.ok());
+    std::vector<std::string> got = all.value();
+    std::sort(got.begin(), got.end());
+    CHECK(got == std::vector<std::string>{"0", "1", "2", "3"});  // no file, no "." or ".."
+    auto two = fs::sample_subdirs(tmp.fd(), 0, 2);
+    REQUIRE(two.ok());
+    CHECK(two.value().size() == 2);
+    // A position past the end wraps to the start: still a full sample, no name twice.
+    auto wrapped = fs::sample_subdirs(tmp.fd(), 1'000'000, 3);
+    REQUIRE(wrapped.ok());
+    CHECK(wrapped.value().size() == 3);
+    CHECK(std::set<std::string>(wrapped.value().begin(), wrapped.value().end()).size() == 3);
+    CHECK(fs::sample_subdirs(tmp.fd(), 0, 0).value().empty());
+}
+
+TEST_CASE("fs: sample_subdirs reports an fd that is not a directory", "[fs]")
+{
+    TempDir tmp;
+    tmp.write("f", "");
+    const cgfs::UniqueFd file(::open(tmp.path("f").c_str(), O_RDONLY | O_CLOEXEC));
+    auto r = fs::sample_subdirs(file.get(), 0, 2);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == ENOTDIR);
+    CHECK(r.error().context == "list");
 }
 
 TEST_CASE("fs: check_magic tells file systems apart", "[fs]")
