@@ -145,6 +145,34 @@ void failed_open_keeps_in_place_delegation(Layout layout)
     check_log(r, LOG_ERR, 1, {"'alice'", "/user/alice: owned by uid 1001"});
 }
 
+// cgroup2: a process of the user sits in <N> itself, not in its session leaf (allowed while <N>
+// enables no controllers). Close must leave <N> and its leaf both: the session is in use (found
+// in review: the quick path of close removed the leaf first).
+void close_keeps_leaf_of_busy_session(Layout layout)
+{
+    auto r = run_scenario(layout, [&](Container& c) {
+        c.service("cgfs-test", "-c unified debug");
+        Driver a = c.start("first", alice());
+        a.wait_held();
+        Driver b = c.start("second", alice());
+        b.wait_held();
+        // Into <0> itself (c.move would also chown <0> to root).
+        c.write("unified:" + session_dir(0) + "/cgroup.procs", std::to_string(b.pid()));
+        a.finish();
+        c.snapshot("first-closed");
+        b.finish();
+        c.snapshot("second-closed");
+    });
+    check_ran(r);
+    INFO(r.describe());
+    CHECK(r.driver("first").code("close") == kPamSuccess);
+    CHECK(r.driver("second").code("close") == kPamSuccess);
+    check_sessions(r.snap("first-closed"), "unified", "alice", kAliceUid, {0, 1});
+    // The second login's own session went; <0>, which held it, stays whole until a later open.
+    check_sessions(r.snap("second-closed"), "unified", "alice", kAliceUid, {0});
+    check_log(r, LOG_ERR, 0);
+}
+
 } // namespace
 
 TEST_CASE("live: a failed open keeps the in-place delegation [v1]", "[v1][live]")
@@ -190,4 +218,12 @@ TEST_CASE("live: an unprivileged open is refused while the user has a session [h
 TEST_CASE("live: an unprivileged open is refused while the user has a session [v2]", "[v2][live]")
 {
     unprivileged_open_refused_with_live_session(Layout::v2);
+}
+TEST_CASE("live: close keeps the leaf of a cgroup2 session with a process in <N> [v2]", "[v2][live]")
+{
+    close_keeps_leaf_of_busy_session(Layout::v2);
+}
+TEST_CASE("live: close keeps the leaf of a cgroup2 session with a process in <N> [hybrid]", "[hybrid][live]")
+{
+    close_keeps_leaf_of_busy_session(Layout::hybrid);
 }
