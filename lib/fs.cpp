@@ -123,17 +123,26 @@ Result<std::string> read_fd(int fd, std::size_t cap, std::string_view what, bool
     return data;
 }
 
+/// Opens the kernel file `name` (one component) below `dirfd` with `flags`; errors carry `verb`.
+Result<UniqueFd> open_file_at(int dirfd, std::string_view name, int flags, std::string_view verb)
+{
+    if (!is_single_component(name))
+        return make_error(EINVAL, describe(verb, name));
+    const std::string copy(name);
+    UniqueFd fd(::openat(dirfd, copy.c_str(), flags));
+    if (!fd.valid())
+        return make_error(errno, describe(verb, name));
+    return fd;
+}
+
 } // namespace
 
 Result<std::string> read_at(int dirfd, std::string_view name, std::size_t cap)
 {
-    if (!is_single_component(name))
-        return make_error(EINVAL, describe("read", name));
-    const std::string copy(name);
-    UniqueFd fd(::openat(dirfd, copy.c_str(), kReadFile));
-    if (!fd.valid())
-        return make_error(errno, describe("read", name));
-    return read_fd(fd.get(), cap, name);
+    auto fd = open_file_at(dirfd, name, kReadFile, "read");
+    if (!fd.ok())
+        return fd.error();
+    return read_fd(fd.value().get(), cap, name);
 }
 
 Result<std::string> read_path(const std::string& path, std::size_t cap)
@@ -180,29 +189,23 @@ Result<void> write_fd(int fd, std::string_view name, std::string_view data)
 
 Result<void> write_at(int dirfd, std::string_view name, std::string_view data)
 {
-    if (!is_single_component(name))
-        return make_error(EINVAL, describe("write", name));
-    const std::string copy(name);
-    UniqueFd fd(::openat(dirfd, copy.c_str(), kWriteFile));
-    if (!fd.valid())
-        return make_error(errno, describe("write", name));
-    return write_fd(fd.get(), name, data);
+    auto fd = open_file_at(dirfd, name, kWriteFile, "write");
+    if (!fd.ok())
+        return fd.error();
+    return write_fd(fd.value().get(), name, data);
 }
 
 Result<std::string> write_then_read_at(int dirfd, std::string_view name, std::string_view data, bool& written,
                                        std::size_t cap)
 {
     written = false;
-    if (!is_single_component(name))
-        return make_error(EINVAL, describe("write", name));
-    const std::string copy(name);
-    UniqueFd fd(::openat(dirfd, copy.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC));
-    if (!fd.valid())
-        return make_error(errno, describe("write", name));
-    if (auto done = write_fd(fd.get(), name, data); !done.ok())
+    auto fd = open_file_at(dirfd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC, "write");
+    if (!fd.ok())
+        return fd.error();
+    if (auto done = write_fd(fd.value().get(), name, data); !done.ok())
         return done.error();
     written = true;
-    return read_fd(fd.get(), cap, name, true);
+    return read_fd(fd.value().get(), cap, name, true);
 }
 
 Result<void> chown_at(int dirfd, std::string_view name, uid_t uid, gid_t gid)

@@ -261,14 +261,22 @@ Discovery build_discovery(const MountTable& mounts, const CgroupTable& self, con
     return out;
 }
 
-Result<void> open_hierarchy_root(Hierarchy& h)
+Result<UniqueFd> open_mount_root(const std::string& path, CgroupVersion version)
 {
-    auto root = fs::open_root(h.mount_point);
+    auto root = fs::open_root(path);
     if (!root.ok())
         return root.error();
-    const unsigned long magic = h.version == CgroupVersion::v2 ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC;
+    const unsigned long magic = version == CgroupVersion::v2 ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC;
     if (auto checked = fs::check_magic(root.value().get(), magic); !checked.ok())
-        return checked.error().wrap(h.mount_point);
+        return checked.error().wrap(path);
+    return root;
+}
+
+Result<void> open_hierarchy_root(Hierarchy& h)
+{
+    auto root = open_mount_root(h.mount_point, h.version);
+    if (!root.ok())
+        return root.error();
     h.root = std::move(root).value();
     if (h.version == CgroupVersion::v2) {
         if (auto available = fs::read_at(h.root.get(), "cgroup.controllers"); available.ok())

@@ -65,7 +65,13 @@ enum class RootOpening {
 /// Errors: reading /proc/self/mountinfo or /proc/self/cgroup (errno, context "read /proc/self/…").
 Result<Discovery> discover(RootOpening roots = RootOpening::all);
 
-/// Opens `h.root` at `h.mount_point` (fs::open_root) and checks with fstatfs(2) that it is the
+/// Opens the mount point `path` of a hierarchy of `version` (fs::open_root) and checks with
+/// fstatfs(2) that it is the file system of that version (CGROUP_SUPER_MAGIC or
+/// CGROUP2_SUPER_MAGIC, <linux/magic.h>). Errors: errno of open, context "open <path>"; or of the
+/// magic check, context "<path>: statfs".
+Result<UniqueFd> open_mount_root(const std::string& path, CgroupVersion version);
+
+/// Opens `h.root` at `h.mount_point` (open_mount_root) and checks with fstatfs(2) that it is the
 /// file system of its version (CGROUP_SUPER_MAGIC or CGROUP2_SUPER_MAGIC, <linux/magic.h>); for
 /// cgroup2 also reads the root's cgroup.controllers into `h.controllers` (cgroup-v2.rst "Enabling
 /// and Disabling": what can be enabled). Errors: errno of open, context "open <path>"; or of the

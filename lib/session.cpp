@@ -7,7 +7,6 @@
 #include "fs.hpp"
 
 #include <algorithm>
-#include <linux/magic.h>
 #include <cerrno>
 #include <charconv>
 #include <optional>
@@ -227,8 +226,10 @@ Result<UniqueFd> Opener::ensure_dir(Work& w, int parent_fd, std::string_view nam
         // refused mkdir and an open.
         created = false;
         auto fd = fs::open_dir_at(parent_fd, name);
-        if (fd.ok() || fd.error().code != ENOENT)
-            return fd.ok() ? std::move(fd) : Result<UniqueFd>(fd.error().wrap(w.where(cgroup)));
+        if (fd.ok())
+            return fd;
+        if (fd.error().code != ENOENT)
+            return fd.error().wrap(w.where(cgroup));
     }
     auto made = fs::make_dir_at(parent_fd, name, kDirMode);
     if (!made.ok())
@@ -238,23 +239,20 @@ Result<UniqueFd> Opener::ensure_dir(Work& w, int parent_fd, std::string_view nam
     if (!fd.ok())
         return fd.error().wrap(w.where(cgroup));
     if (st != nullptr) {
-        // The caller needs the owner anyway; the mode is fixed only when the umask changed it.
+        // The caller needs the owner anyway; a directory just made also shows what the umask
+        // does to kDirMode, for fix_mode.
         auto got = fs::stat_fd(fd.value().get());
         if (!got.ok())
             return got.error().wrap(w.where(cgroup));
         *st = got.value();
         if (created)
             umask_keeps_mode_ = (st->st_mode & 07777) == kDirMode;
-        if (created && (st->st_mode & 07777) != kDirMode) {
-            if (auto mode = fs::chmod_fd(fd.value().get(), kDirMode); !mode.ok())
-                return mode.error().wrap(w.where(cgroup));
-            st->st_mode = (st->st_mode & ~static_cast<mode_t>(07777)) | kDirMode;
-        }
-        return fd;
     }
     if (created) {
         if (auto mode = fix_mode(fd.value().get()); !mode.ok())
             return mode.error().wrap(w.where(cgroup));
+        if (st != nullptr)
+            st->st_mode = (st->st_mode & ~static_cast<mode_t>(07777)) | kDirMode;
     }
     return fd;
 }
@@ -1006,16 +1004,14 @@ std::optional<Discovery> rediscover(const SessionRecord& record)
         h.mount_root = hs.mount.mount_root;
         if (h.label() != hs.label)
             return std::nullopt;
-        auto root = fs::open_root(h.mount_point);
-        if (!root.ok())
-            return std::nullopt;
         // The same device and inode number on a cgroup file system of the same version. The
         // magic is needed too: anonymous device numbers are reused at once, and the root of a
         // fresh tmpfs has inode 1 like a cgroup root (found in review).
-        const unsigned long magic = h.version == CgroupVersion::v2 ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC;
+        auto root = open_mount_root(h.mount_point, h.version);
+        if (!root.ok())
+            return std::nullopt;
         auto st = fs::stat_fd(root.value().get());
-        if (!st.ok() || st.value().st_dev != hs.mount.dev || st.value().st_ino != hs.mount.ino ||
-            !fs::check_magic(root.value().get(), magic).ok())
+        if (!st.ok() || st.value().st_dev != hs.mount.dev || st.value().st_ino != hs.mount.ino)
             return std::nullopt;
         const auto line = std::find_if(table.lines.begin(), table.lines.end(),
                                        [&](const CgroupLine& l) { return line_matches(h, l); });

@@ -212,9 +212,9 @@ int open_session(pam_handle_t* pamh, int argc, const char** argv)
         any_v2 = any_v2 || h.version == cgfs::CgroupVersion::v2;
         any_cpuset = any_cpuset || (h.version == cgfs::CgroupVersion::v1 && h.has_controller("cpuset"));
     }
-    if (auto list = any_v2 ? cgfs::fs::read_path(cgfs::kKernelDelegateList) : cgfs::Result<std::string>(std::string());
-        list.ok())
-        params.kernel_delegate_list = std::move(list).value();
+    if (any_v2)
+        if (auto list = cgfs::fs::read_path(cgfs::kKernelDelegateList); list.ok())
+            params.kernel_delegate_list = std::move(list).value();
     if (any_cpuset)
         if (auto isolated = cgfs::fs::read_path(kIsolatedCpus); isolated.ok())
             params.isolated_cpus = cgfs::parse_cpu_list(isolated.value()).value_or(std::vector<unsigned>{});
