@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdint>
 #include <optional>
 #include <set>
 #include <sys/stat.h>
@@ -409,9 +410,15 @@ long Opener::reap(std::vector<Work>& works, std::set<long>& used)
     for (const auto& w : works)
         if (w.record.placement == Placement::created && w.entries > 0 && first_work == nullptr)
             first_work = &w;
-    const auto seed = static_cast<unsigned long>(params_.started.tv_nsec) ^
-                      (static_cast<unsigned long>(params_.pid) << 16) ^ static_cast<unsigned long>(entries);
-    const auto from = static_cast<off_t>(2 + seed % 0x7ffffff0UL);
+    // kernfs positions are name hashes in [2, INT_MAX); the seed's bits are spread over all of
+    // them (splitmix64's finaliser): tv_nsec < 2^30 and container pids are small, and a plain
+    // xor left the upper half of the hash range out of reach (found in review).
+    std::uint64_t seed = static_cast<std::uint64_t>(params_.started.tv_nsec) ^
+                         (static_cast<std::uint64_t>(params_.pid) << 32) ^ static_cast<std::uint64_t>(entries);
+    seed = (seed ^ (seed >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    seed = (seed ^ (seed >> 27)) * 0x94d049bb133111ebULL;
+    seed ^= seed >> 31;
+    const auto from = static_cast<off_t>(2 + seed % 0x7ffffffdULL);
     std::vector<long> window;
     if (auto sample = fs::sample_subdirs(first_work->user_dir_fd.get(), from, kReapSample); sample.ok()) {
         for (const auto& name : sample.value())

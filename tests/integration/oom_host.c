@@ -67,6 +67,12 @@ int main(int argc, char** argv)
         countdown = -1;
         if (rc >= 0 && rc < 64)
             codes[rc]++;
+        // The module returns PAM_SUCCESS, PAM_BUF_ERR or PAM_SESSION_ERR (pam_cgfs(8)); libpam
+        // itself answers PAM_SYSTEM_ERR when its own allocation for the call fails.
+        if (rc != PAM_SUCCESS && rc != PAM_BUF_ERR && rc != PAM_SESSION_ERR && rc != PAM_SYSTEM_ERR) {
+            printf("N=%ld: open returned %d (%s)\n", n, rc, pam_strerror(h, rc));
+            bad = 1;
+        }
         int rc2 = pam_close_session(h, 0);
         pam_end(h, rc2);
         read_cgroup(after, sizeof after);

@@ -1,7 +1,7 @@
 // What changes when a user has many sessions, and how close finds its hierarchies (issue 5).
 // Up to kFullReapBound entries in user/<name> an open reaps every leftover and takes the lowest
-// free index (SPEC §5 in full); above it, it looks at a window of kReapWindow indexes only and
-// searches for a free index from the number of entries, so a login costs the same with 20 or
+// free index (SPEC §5 in full); above it, it looks at kReapWindow session cgroups sampled from
+// the directory and searches for a free index from the number of entries, so a login costs the same with 20 or
 // 10,000 sessions of the user. `cgfsctl reap` removes the rest. Close finds the hierarchies where
 // open saw them (rediscover) and reads mountinfo again only when a mount changed in between.
 #include "expect.hpp"
