@@ -64,7 +64,7 @@ struct Options {
     int logins = 2000;
     std::vector<int> scale{0};
     int workers = 2;
-    int worker_logins = 0;    // 0: logins / 2
+    int worker_logins = 0; // 0: logins / 2
     int memory_logins = 1000;
     int probe_runs = 30;
     // Logins at E existing sessions: logins * scale_factor / E, at least scale_min: fewer with
@@ -72,7 +72,7 @@ struct Options {
     int scale_factor = 100;
     int scale_min = 50;
     int reference_max_existing = 1000;
-    std::string only;         // "ours": only our stack, for profilers
+    std::string only; // "ours": only our stack, for profilers
     std::string module = CGFS_BENCH_MODULE;
     std::string reference = CGFS_BENCH_REFERENCE;
     std::string probe = CGFS_BENCH_PROBE;
@@ -142,7 +142,10 @@ struct Samples {
 
 // ---- PAM stacks -----------------------------------------------------------------------------
 
-int null_conv(int, const pam_message**, pam_response**, void*) { return PAM_CONV_ERR; }
+int null_conv(int, const pam_message**, pam_response**, void*)
+{
+    return PAM_CONV_ERR;
+}
 
 void write_service(const std::string& name, const std::string& line)
 {
@@ -182,8 +185,8 @@ struct Hier {
     std::string key;
     std::string mount;
     bool v2 = false;
-    int root_fd = -1;                // opened once; the floor works relative to it
-    std::vector<std::string> files;  // delegated files that exist in a new cgroup
+    int root_fd = -1;               // opened once; the floor works relative to it
+    std::vector<std::string> files; // delegated files that exist in a new cgroup
 };
 
 std::vector<std::string> kernel_delegate_list()
@@ -210,8 +213,8 @@ std::vector<Hier> selected_hierarchies(const cgfs_test::SandboxContext& ctx)
 {
     std::vector<Hier> out;
     for (const auto& h : ctx.hierarchies) {
-        const bool wanted = ctx.layout == Layout::v2 ? h.v2
-                                                     : (h.key == "freezer" || h.key == "memory" || h.key == "name=systemd");
+        const bool wanted =
+            ctx.layout == Layout::v2 ? h.v2 : (h.key == "freezer" || h.key == "memory" || h.key == "name=systemd");
         if (!wanted)
             continue;
         Hier s{h.key, h.mount, h.v2, ::open(h.mount.c_str(), kDirFlags), {}};
@@ -483,8 +486,8 @@ struct Result {
 /// The alternating loop: per iteration one login of every stack, in an order shuffled anew each
 /// time (a fixed rotation gave every stack the same predecessor: after the floor, which unmaps
 /// no module, the next pam_start paid more; found in review).
-Result alternate(const cgfs_test::SandboxContext& ctx, const std::vector<Hier>& sel, const Stacks& which,
-                 int logins, long first_free)
+Result alternate(const cgfs_test::SandboxContext& ctx, const std::vector<Hier>& sel, const Stacks& which, int logins,
+                 long first_free)
 {
     Result r;
     Floor floor(sel, first_free);
@@ -567,8 +570,8 @@ void receive(const std::string& text, Result& r)
 }
 
 /// `workers` processes, each its own session process, running the alternating loop at once.
-Result parallel(const cgfs_test::SandboxContext& ctx, const std::vector<Hier>& sel, const Stacks& which,
-                int workers, int logins)
+Result parallel(const cgfs_test::SandboxContext& ctx, const std::vector<Hier>& sel, const Stacks& which, int workers,
+                int logins)
 {
     int go[2];
     if (::pipe2(go, O_CLOEXEC) != 0)
@@ -752,8 +755,8 @@ Figures report(const Config& c, const Result& r, const std::optional<Figures>& b
             ",\"ours_vs_reference\":" + fmt_ratio(f.ours_vs_ref) + ",\"ours_vs_floor\":" + fmt_ratio(f.ours_vs_floor) +
             ",\"growth_vs_0\":" + fmt_ratio(growth) + ",\"module_growth_vs_0\":" + fmt_ratio(module_growth) +
             ",\"floor_growth_vs_0\":" + fmt_ratio(floor_growth) + ",\"permit_growth_vs_0\":" + fmt_ratio(drift) +
-            ",\"growth_vs_0_drift_corrected\":" + fmt_ratio(corrected) + ",\"same_user_vs_fresh\":" +
-            fmt_ratio(f.same_user) + "}";
+            ",\"growth_vs_0_drift_corrected\":" + fmt_ratio(corrected) +
+            ",\"same_user_vs_fresh\":" + fmt_ratio(f.same_user) + "}";
     std::printf("%s\n", json.c_str());
     std::fflush(stdout);
     return f;
@@ -788,8 +791,8 @@ int open_fds()
     return n - 1; // the directory's own fd
 }
 
-void memory_run(Layout layout, const char* stack, const char* service, int logins,
-                const cgfs_test::SandboxContext& ctx, const std::vector<Hier>& sel)
+void memory_run(Layout layout, const char* stack, const char* service, int logins, const cgfs_test::SandboxContext& ctx,
+                const std::vector<Hier>& sel)
 {
     double t[kPhaseCount];
     for (int i = 0; i < 20; ++i) { // warm-up: first-use allocations of libc and libpam
@@ -823,7 +826,8 @@ void probe_run(Layout layout, const Options& o)
 {
     if (o.probe.empty() || o.probe_runs <= 0)
         return;
-    for (const auto& [name, path] : {std::pair<std::string, std::string>{"ours", o.module}, {"reference", o.reference}}) {
+    for (const auto& [name, path] :
+         {std::pair<std::string, std::string>{"ours", o.module}, {"reference", o.reference}}) {
         if (path.empty() || ::access(path.c_str(), R_OK) != 0)
             continue;
         std::vector<double> us;
@@ -932,7 +936,8 @@ int bench_layout(cgfs_test::SandboxContext& ctx, const Options& o)
             if (existing == 0 && !same)
                 continue;
             Config c{ctx.layout, existing, existing == 0 ? "none" : same ? "alice" : "others", 1, 0};
-            c.logins = existing == 0 ? o.logins : std::clamp(o.logins * o.scale_factor / existing, o.scale_min, o.logins);
+            c.logins =
+                existing == 0 ? o.logins : std::clamp(o.logins * o.scale_factor / existing, o.scale_min, o.logins);
             std::optional<Population> pop;
             const double setup_start = now_us();
             if (existing > 0)
@@ -993,13 +998,12 @@ std::vector<int> parse_ints(const std::string& csv)
 
 [[noreturn]] void usage()
 {
-    std::fprintf(stderr,
-                 "usage: login_bench [--layout v1|hybrid|v2|all] [--logins N] [--scale 0,100,1000,10000]\n"
-                 "  [--scale-factor F] [--scale-min N] [--reference-max-existing E]\n"
-                 "  [--workers N] [--worker-logins N] [--wrapper 'valgrind --tool=callgrind ...']\n"
-                 "  [--memory-logins N] [--probe-runs N] [--only ours]\n"
-                 "  [--module PATH] [--reference PATH] [--probe PATH]\n"
-                 "Runs as root; everything happens inside throwaway containers.\n");
+    std::fprintf(stderr, "usage: login_bench [--layout v1|hybrid|v2|all] [--logins N] [--scale 0,100,1000,10000]\n"
+                         "  [--scale-factor F] [--scale-min N] [--reference-max-existing E]\n"
+                         "  [--workers N] [--worker-logins N] [--wrapper 'valgrind --tool=callgrind ...']\n"
+                         "  [--memory-logins N] [--probe-runs N] [--only ours]\n"
+                         "  [--module PATH] [--reference PATH] [--probe PATH]\n"
+                         "Runs as root; everything happens inside throwaway containers.\n");
     std::exit(2);
 }
 
@@ -1107,9 +1111,8 @@ int main(int argc, char** argv)
         config.layout = layout;
         config.timeout = std::chrono::minutes(30);
         std::fflush(stdout);
-        const auto result = cgfs_test::run_in_sandbox(config, [&](cgfs_test::SandboxContext& ctx) {
-            return bench_layout(ctx, o);
-        });
+        const auto result =
+            cgfs_test::run_in_sandbox(config, [&](cgfs_test::SandboxContext& ctx) { return bench_layout(ctx, o); });
         if (result.exit_code != 0) {
             std::fprintf(stderr, "login_bench: layout %s: exit code %d%s\n", cgfs_test::layout_name(layout),
                          result.exit_code, result.timed_out ? " (timed out)" : "");

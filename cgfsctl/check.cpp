@@ -28,7 +28,11 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-enum class Level { ok, warn, fail };
+enum class Level {
+    ok,
+    warn,
+    fail
+};
 
 struct Finding {
     Level level = Level::ok;
@@ -46,9 +50,12 @@ constexpr const char* kEnableFix = "pam-auth-update --enable cgfs";
 const char* level_name(Level level)
 {
     switch (level) {
-    case Level::ok: return "OK";
-    case Level::warn: return "WARN";
-    case Level::fail: return "FAIL";
+    case Level::ok:
+        return "OK";
+    case Level::warn:
+        return "WARN";
+    case Level::fail:
+        return "FAIL";
     }
     return "?";
 }
@@ -226,7 +233,7 @@ cgfs::Result<std::uint64_t> subordinate_ids(bool uids, const passwd& pw)
     std::uint64_t total = 0;
     for (int i = 0; i < n; ++i)
         total += ranges[i].count;
-    std::free(ranges);  // libsubid 4.13 allocates the array with malloc and has no subid_free()
+    std::free(ranges); // libsubid 4.13 allocates the array with malloc and has no subid_free()
     return total;
 }
 
@@ -235,21 +242,24 @@ void check_subids(Checker& c, bool uids, const passwd& pw)
     const std::string file = uids ? "/etc/subuid" : "/etc/subgid";
     const std::string kind = uids ? "uids" : "gids";
     const std::string flag = uids ? "--add-subuids" : "--add-subgids";
-    const std::string fix = "usermod " + flag + " FIRST-LAST " + std::string(pw.pw_name) + " (131072 ids for one level of nesting)";
+    const std::string fix =
+        "usermod " + flag + " FIRST-LAST " + std::string(pw.pw_name) + " (131072 ids for one level of nesting)";
     auto count = subordinate_ids(uids, pw);
     if (!count.ok()) {
         c.add(Level::fail, "subids", file + ": " + count.error().message(), fix);
         return;
     }
     const long levels = cgfs::nesting_levels(count.value());
-    const std::string head = file + ": " + pw.pw_name + " has " + std::to_string(count.value()) + " subordinate " + kind;
+    const std::string head =
+        file + ": " + pw.pw_name + " has " + std::to_string(count.value()) + " subordinate " + kind;
     if (levels < 0)
         c.add(Level::fail, "subids", head + "; an unprivileged container needs 65536", fix);
     else if (levels == 0)
         c.add(Level::warn, "subids", head + ": one container, no nesting (one level needs 131072)", fix);
     else
-        c.add(Level::ok, "subids", head + ": a container with " + std::to_string(levels) + " level" +
-                                       (levels == 1 ? "" : "s") + " of nesting");
+        c.add(Level::ok, "subids",
+              head + ": a container with " + std::to_string(levels) + " level" + (levels == 1 ? "" : "s") +
+                  " of nesting");
 }
 
 void check_idmap_tool(Checker& c, const char* tool)
@@ -353,8 +363,9 @@ void check_limits(Checker& c, const std::string& path, const passwd& pw)
         return;
     }
     for (const auto& rule : rules)
-        c.add(Level::ok, "limits", path + ": " + pw.pw_name + ": " + rule.limit + " " + rule.value + " (line " +
-                                       std::to_string(rule.line) + ")");
+        c.add(Level::ok, "limits",
+              path + ": " + pw.pw_name + ": " + rule.limit + " " + rule.value + " (line " + std::to_string(rule.line) +
+                  ")");
 }
 
 } // namespace
@@ -414,9 +425,12 @@ int check(const Args& args)
         std::printf("check: %zu OK, %zu WARN, %zu FAIL\n", counts[0], counts[1], counts[2]);
     }
     switch (worst) {
-    case Level::ok: return kExitOk;
-    case Level::warn: return kExitWarn;
-    case Level::fail: return kExitFail;
+    case Level::ok:
+        return kExitOk;
+    case Level::warn:
+        return kExitWarn;
+    case Level::fail:
+        return kExitFail;
     }
     return kExitFail;
 }

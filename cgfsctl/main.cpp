@@ -60,10 +60,9 @@ std::string describe(const cgfs::Hierarchy& h)
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: cgfsctl status [USER] [--json]\n"
-    "       cgfsctl reap [USER] [--dry-run]\n"
-    "       cgfsctl check [USER] [--json]\n";
+constexpr const char* kUsage = "usage: cgfsctl status [USER] [--json]\n"
+                               "       cgfsctl reap [USER] [--dry-run]\n"
+                               "       cgfsctl check [USER] [--json]\n";
 
 int usage_error(const std::string& text)
 {

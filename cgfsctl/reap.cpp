@@ -40,9 +40,9 @@ int reap(const Args& args)
                 continue;
             const std::string user_dir = cgfs::join_cgroup(user_cg, name);
             cgfs::Notes notes;
-            auto outcome = cgfs::reap_stale_sessions(fd.value().get(), h.label() + ": " + user_dir, started,
-                                                     args.dry_run ? cgfs::ReapMode::dry_run : cgfs::ReapMode::remove,
-                                                     notes);
+            auto outcome =
+                cgfs::reap_stale_sessions(fd.value().get(), h.label() + ": " + user_dir, started,
+                                          args.dry_run ? cgfs::ReapMode::dry_run : cgfs::ReapMode::remove, notes);
             std::sort(outcome.removed.begin(), outcome.removed.end());
             for (const long index : outcome.removed)
                 std::printf("%s %s:%s/%ld\n", args.dry_run ? "would remove" : "removed", h.label().c_str(),

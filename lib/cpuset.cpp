@@ -29,8 +29,7 @@ bool parse_cpu(std::string_view text, unsigned& out)
 }
 
 /// Copies `file` from parent to child when the child's is empty; `value` rewrites the parent's.
-Result<void> inherit(int parent_fd, int child_fd, std::string_view file,
-                     const std::vector<unsigned>* isolated)
+Result<void> inherit(int parent_fd, int child_fd, std::string_view file, const std::vector<unsigned>* isolated)
 {
     auto mine = fs::read_at(child_fd, file);
     if (!mine.ok())
@@ -71,8 +70,7 @@ std::optional<std::vector<unsigned>> parse_cpu_list(std::string_view text)
             if (!parse_cpu(item, first))
                 return std::nullopt;
             last = first;
-        } else if (!parse_cpu(item.substr(0, dash), first) || !parse_cpu(item.substr(dash + 1), last) ||
-                   last < first) {
+        } else if (!parse_cpu(item.substr(0, dash), first) || !parse_cpu(item.substr(dash + 1), last) || last < first) {
             return std::nullopt;
         }
         for (unsigned cpu = first; cpu <= last; ++cpu)

@@ -14,8 +14,8 @@ namespace {
 bool plausible_kernel_file(std::string_view name)
 {
     const std::size_t dot = name.find('.');
-    return !name.empty() && name.find('/') == std::string_view::npos && dot != std::string_view::npos &&
-           dot > 0 && dot + 1 < name.size();
+    return !name.empty() && name.find('/') == std::string_view::npos && dot != std::string_view::npos && dot > 0 &&
+           dot + 1 < name.size();
 }
 
 } // namespace

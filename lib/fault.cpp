@@ -25,8 +25,7 @@ void point(std::string_view op, std::string_view name) noexcept
             try {
                 const std::string line = std::to_string(hits) + " " + std::string(op) + " " + std::string(name) + "\n";
                 (void)!::write(fd, line.data(), line.size());
-            } catch (...) {
-            }
+            } catch (...) {}
             ::close(fd);
         }
     }

@@ -17,8 +17,8 @@ constexpr std::string_view kInitScope = "/init.scope";
 /// cgroup1_parse_param): everything else in the super options is a controller name.
 bool is_v1_mount_flag(std::string_view option)
 {
-    static constexpr std::string_view kFlags[] = {"rw", "ro", "none", "noprefix", "xattr",
-                                                  "clone_children", "cpuset_v2_mode", "favordynmods"};
+    static constexpr std::string_view kFlags[] = {
+        "rw", "ro", "none", "noprefix", "xattr", "clone_children", "cpuset_v2_mode", "favordynmods"};
     if (std::find(std::begin(kFlags), std::end(kFlags), option) != std::end(kFlags))
         return true;
     return option.find('=') != std::string_view::npos; // name=, release_agent=, …
@@ -244,8 +244,7 @@ Discovery build_discovery(const MountTable& mounts, const CgroupTable& self, con
         h.mount_point = m.mount_point;
         h.mount_root = m.root;
         if (line == nullptr) {
-            debug(out.notes, h.label() + ": mounted at " + m.mount_point +
-                                 " but not in /proc/self/cgroup, skipped");
+            debug(out.notes, h.label() + ": mounted at " + m.mount_point + " but not in /proc/self/cgroup, skipped");
             continue;
         }
         h.self_cgroup = line->path;
@@ -299,8 +298,8 @@ Result<Discovery> discover(RootOpening roots)
     std::optional<CgroupTable> init_table;
     if (init.ok())
         init_table = parse_proc_cgroup(init.value());
-    Discovery found = build_discovery(parse_mountinfo(mountinfo.value()), self_table,
-                                      init_table ? &*init_table : nullptr);
+    Discovery found =
+        build_discovery(parse_mountinfo(mountinfo.value()), self_table, init_table ? &*init_table : nullptr);
     if (!init.ok())
         debug(found.notes, init.error().message() + "; BASE is each mount's root");
     if (roots == RootOpening::none)

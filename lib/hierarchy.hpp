@@ -17,10 +17,18 @@
 
 namespace cgfs {
 
-enum class CgroupVersion { v1, v2 };
+enum class CgroupVersion {
+    v1,
+    v2
+};
 
 /// legacy: v1 only; hybrid: v1 + cgroup2; unified: cgroup2 only; none: no cgroup mounted.
-enum class Layout { none, legacy, hybrid, unified };
+enum class Layout {
+    none,
+    legacy,
+    hybrid,
+    unified
+};
 
 [[nodiscard]] std::string_view layout_name(Layout layout);
 

@@ -117,11 +117,24 @@ std::optional<std::string> memory_value(std::string_view text)
     unsigned shift = 0;
     if (!text.empty()) {
         switch (text.back()) {
-        case 'k': case 'K': shift = 10; break;
-        case 'm': case 'M': shift = 20; break;
-        case 'g': case 'G': shift = 30; break;
-        case 't': case 'T': shift = 40; break;
-        default: break;
+        case 'k':
+        case 'K':
+            shift = 10;
+            break;
+        case 'm':
+        case 'M':
+            shift = 20;
+            break;
+        case 'g':
+        case 'G':
+            shift = 30;
+            break;
+        case 't':
+        case 'T':
+            shift = 40;
+            break;
+        default:
+            break;
         }
     }
     if (shift != 0)
@@ -182,8 +195,7 @@ std::optional<std::string> io_weight_value(const std::vector<std::string_view>& 
     if (parts[0] == "default")
         return "default " + std::string(parts[1]);
     const std::size_t colon = parts[0].find(':');
-    if (colon == std::string_view::npos || !decimal(parts[0].substr(0, colon)) ||
-        !decimal(parts[0].substr(colon + 1)))
+    if (colon == std::string_view::npos || !decimal(parts[0].substr(0, colon)) || !decimal(parts[0].substr(colon + 1)))
         return std::nullopt;
     return std::string(parts[0]) + " " + std::string(parts[1]);
 }
@@ -241,7 +253,7 @@ bool offers(const Hierarchy& h, const std::string& controller)
 const std::vector<std::string_view>& known_limits()
 {
     static const std::vector<std::string_view> names = {"memory.max", "memory.high", "pids.max",
-                                                         "cpu.weight", "cpu.max",    "io.weight"};
+                                                        "cpu.weight", "cpu.max",     "io.weight"};
     return names;
 }
 
@@ -262,8 +274,8 @@ LimitsConfig parse_limits(std::string_view text)
         if (parts.empty())
             continue;
         const auto problem = [&](std::string why) {
-            config.problems.push_back(ConfigProblem{number, "line " + std::to_string(number) + ": " +
-                                                                escape_control(why)});
+            config.problems.push_back(
+                ConfigProblem{number, "line " + std::to_string(number) + ": " + escape_control(why)});
         };
         if (parts.size() < 3) {
             problem("expected '<domain> <limit> <value>'");
@@ -360,8 +372,9 @@ Result<std::vector<KnobWrite>> translate_limit(const LimitRule& rule, CgroupVers
                                       {"cpu.cfs_quota_us", v1_max(parts[0])}};
     }
     if (rule.limit == "io.weight" && parts.size() == 2 && parts[0] == "default") {
-        const std::uint64_t blkio = std::clamp(number_or(parts[1], kDefaultWeight) * kDefaultBlkioWeight / kDefaultWeight,
-                                               kMinBlkioWeight, kMaxBlkioWeight);
+        const std::uint64_t blkio =
+            std::clamp(number_or(parts[1], kDefaultWeight) * kDefaultBlkioWeight / kDefaultWeight, kMinBlkioWeight,
+                       kMaxBlkioWeight);
         return std::vector<KnobWrite>{{"blkio.weight", std::to_string(blkio)}};
     }
     return make_error(ENOTSUP, rule.limit + " '" + rule.value + "' has no cgroup v1 equivalent");
@@ -379,8 +392,8 @@ void apply_limits(const Discovery& discovery, const SessionRecord& record, const
         for (const auto version : {CgroupVersion::v1, CgroupVersion::v2}) {
             for (const auto& hs : record.hierarchies) {
                 const Hierarchy* h = hierarchy_of(discovery, hs);
-                if (target == nullptr && hs.placement == Placement::created && h != nullptr &&
-                    h->version == version && h->root.valid() && offers(*h, limit_controller(rule.limit, version))) {
+                if (target == nullptr && hs.placement == Placement::created && h != nullptr && h->version == version &&
+                    h->root.valid() && offers(*h, limit_controller(rule.limit, version))) {
                     target = h;
                     session = &hs;
                 }
@@ -398,7 +411,8 @@ void apply_limits(const Discovery& discovery, const SessionRecord& record, const
         }
         const std::string user_dir = join_cgroup(join_cgroup(session->base, "user"), record.user.name);
         auto rel = path_below_mount(*target, user_dir);
-        auto fd = rel ? fs::open_path_at(target->root.get(), *rel) : Result<UniqueFd>(make_error(EXDEV, "outside the mount"));
+        auto fd =
+            rel ? fs::open_path_at(target->root.get(), *rel) : Result<UniqueFd>(make_error(EXDEV, "outside the mount"));
         if (!fd.ok()) {
             failed.push_back(fd.error().wrap(target->label() + ": " + user_dir));
             continue;
@@ -407,7 +421,8 @@ void apply_limits(const Discovery& discovery, const SessionRecord& record, const
             const std::string where = target->label() + ": " + join_cgroup(user_dir, knob.file);
             if (auto written = fs::write_at(fd.value().get(), knob.file, knob.value); !written.ok()) {
                 if (written.error().code == ENOENT) {
-                    notice(notes, origin + ": " + where + " does not exist (controller not enabled there); not applied");
+                    notice(notes,
+                           origin + ": " + where + " does not exist (controller not enabled there); not applied");
                     break;
                 }
                 failed.push_back(Error{written.error().code, where + ": write '" + knob.value + "'"});

@@ -27,11 +27,16 @@ inline constexpr std::size_t kMaxProblemsLogged = 20;
 
 /// Who a line applies to (cgfs.conf(5) "DOMAINS"; the forms of limits.conf(5)).
 struct Domain {
-    enum class Kind { user, group, uid_range, any };
+    enum class Kind {
+        user,
+        group,
+        uid_range,
+        any
+    };
     Kind kind = Kind::any;
-    std::string name;  ///< user: the user name; group: the group name without '@'
-    uid_t low = 0;     ///< uid_range: first uid
-    uid_t high = 0;    ///< uid_range: last uid (inclusive)
+    std::string name; ///< user: the user name; group: the group name without '@'
+    uid_t low = 0;    ///< uid_range: first uid
+    uid_t high = 0;   ///< uid_range: last uid (inclusive)
 };
 
 /// One valid line: the value is normalised (single spaces, memory sizes in bytes).
@@ -39,7 +44,7 @@ struct LimitRule {
     Domain domain;
     std::string limit; ///< cgroup2 name: memory.max, memory.high, pids.max, cpu.weight, cpu.max, io.weight
     std::string value;
-    int line = 0;      ///< 1-based line number in the file
+    int line = 0; ///< 1-based line number in the file
 };
 
 /// A line that was skipped, with why ("line 7: unknown limit 'memory.swap'").

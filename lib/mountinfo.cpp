@@ -99,8 +99,8 @@ std::string unescape_mount_field(std::string_view field)
     std::string out;
     out.reserve(field.size());
     for (std::size_t i = 0; i < field.size(); ++i) {
-        if (field[i] == '\\' && i + 3 < field.size() && is_octal(field[i + 1]) &&
-            is_octal(field[i + 2]) && is_octal(field[i + 3])) {
+        if (field[i] == '\\' && i + 3 < field.size() && is_octal(field[i + 1]) && is_octal(field[i + 2]) &&
+            is_octal(field[i + 3])) {
             const int value = (field[i + 1] - '0') * 64 + (field[i + 2] - '0') * 8 + (field[i + 3] - '0');
             if (value > 0 && value < 256) {
                 out.push_back(static_cast<char>(value));

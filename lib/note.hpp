@@ -9,7 +9,10 @@
 namespace cgfs {
 
 struct Note {
-    enum class Level { notice, debug };
+    enum class Level {
+        notice,
+        debug
+    };
     Level level = Level::debug;
     std::string text;
 };

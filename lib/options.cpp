@@ -21,12 +21,11 @@ bool is_controller_char(char c)
 
 bool is_hierarchy_name_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '.' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+           c == '-';
 }
 
-template <typename Predicate>
-bool all_of_chars(std::string_view text, Predicate ok)
+template <typename Predicate> bool all_of_chars(std::string_view text, Predicate ok)
 {
     return std::all_of(text.begin(), text.end(), ok);
 }

@@ -22,8 +22,8 @@ struct ModuleOptions {
     ControllerList list;
     bool debug = false;
     std::string config = "/etc/security/cgfs.conf"; ///< `config=PATH`: the limits file (cgfs.conf(5))
-    std::vector<std::string> unknown; ///< tokens that were ignored (each gets one LOG_ERR line)
-    std::optional<std::string> fatal; ///< a problem that makes the line unusable (PAM_SESSION_ERR)
+    std::vector<std::string> unknown;               ///< tokens that were ignored (each gets one LOG_ERR line)
+    std::optional<std::string> fatal;               ///< a problem that makes the line unusable (PAM_SESSION_ERR)
 };
 
 /// Parses the PAM line's arguments. Several `-c` lists are merged; of several `config=`, the last

@@ -39,8 +39,7 @@ bool parse_line(std::string_view line, CgroupLine& out)
     }
 
     std::string_view path = line.substr(second + 1);
-    if (path.size() >= kDeletedSuffix.size() &&
-        path.substr(path.size() - kDeletedSuffix.size()) == kDeletedSuffix)
+    if (path.size() >= kDeletedSuffix.size() && path.substr(path.size() - kDeletedSuffix.size()) == kDeletedSuffix)
         path.remove_suffix(kDeletedSuffix.size());
     if (path.empty() || path[0] != '/')
         return false;

@@ -46,8 +46,7 @@ struct Error {
 }
 
 /// Value or Error. `ok()` tells which; `value()`/`error()` read it (only the held alternative).
-template <typename T>
-class [[nodiscard]] Result {
+template <typename T> class [[nodiscard]] Result {
 public:
     Result(T value) : data_(std::move(value)) {}
     Result(Error error) : data_(std::move(error)) {}
@@ -63,8 +62,7 @@ private:
 };
 
 /// Success without a value, or an Error.
-template <>
-class [[nodiscard]] Result<void> {
+template <> class [[nodiscard]] Result<void> {
 public:
     Result() = default;
     Result(Error error) : error_(std::move(error)), failed_(true) {}
@@ -78,9 +76,7 @@ private:
 };
 
 /// Marks an error as deliberately ignored at the call site (named, visible act; STYLE rule 3).
-template <typename T>
-inline void ignore_error(const Result<T>&) noexcept
-{
-}
+template <typename T> inline void ignore_error(const Result<T>&) noexcept
+{}
 
 } // namespace cgfs

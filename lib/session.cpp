@@ -94,7 +94,7 @@ struct Work {
     const Hierarchy* hierarchy = nullptr;
     std::vector<std::string> enable; // cgroup2 controllers still to enable at lower levels
     HierarchySession record;
-    std::vector<std::string> files;  // delegated files
+    std::vector<std::string> files; // delegated files
     std::string base_rel;
     std::string origin_rel;
 
@@ -125,8 +125,7 @@ class Opener {
 public:
     Opener(const Discovery& discovery, const OpenParams& params, Notes& notes)
         : discovery_(discovery), params_(params), notes_(notes)
-    {
-    }
+    {}
 
     Result<SessionRecord> run(const Selection& selection);
 
@@ -134,8 +133,8 @@ private:
     Result<void> plan(Work& w);
     Result<void> delegate_in_place(Work& w);
     Result<void> prepare_user_dir(Work& w);
-    Result<UniqueFd> ensure_dir(Work& w, int parent_fd, std::string_view name, std::string_view cgroup,
-                                bool& created, struct stat* st = nullptr, bool look_first = false);
+    Result<UniqueFd> ensure_dir(Work& w, int parent_fd, std::string_view name, std::string_view cgroup, bool& created,
+                                struct stat* st = nullptr, bool look_first = false);
     Result<void> init_level(Work& w, int parent_fd, int fd, bool created, std::string_view cgroup);
     void enable_controllers(Work& w, int fd, std::string_view cgroup);
     Result<void> fix_mode(int fd);
@@ -151,7 +150,7 @@ private:
     const Discovery& discovery_;
     const OpenParams& params_;
     Notes& notes_;
-    std::string user_rel_; // "user/<name>"
+    std::string user_rel_;                 // "user/<name>"
     std::optional<bool> umask_keeps_mode_; // learnt from the first directory this call made
 };
 
@@ -172,8 +171,8 @@ Result<void> Opener::plan(Work& w)
     w.record.base = base_cgroup(h);
     auto origin_rel = path_below_mount(h, h.self_cgroup);
     if (!origin_rel)
-        return make_error(EXDEV, w.where(h.self_cgroup) + ": the caller's cgroup is outside the mount at " +
-                                     h.mount_point);
+        return make_error(EXDEV,
+                          w.where(h.self_cgroup) + ": the caller's cgroup is outside the mount at " + h.mount_point);
     w.origin_rel = *origin_rel;
     w.base_rel = path_below_mount(h, w.record.base).value_or(std::string());
     w.files = delegated_files(h.version, params_.kernel_delegate_list);
@@ -189,8 +188,8 @@ Result<void> Opener::plan(Work& w)
                 w.record.placement = Placement::already_delegated;
                 w.record.session = h.self_cgroup;
                 w.record.leaf = h.self_cgroup;
-                debug(notes_, w.where(h.self_cgroup) + ": already delegated to " + params_.user.name +
-                                  ", left as it is");
+                debug(notes_,
+                      w.where(h.self_cgroup) + ": already delegated to " + params_.user.name + ", left as it is");
                 return {};
             }
         }
@@ -211,8 +210,7 @@ Result<void> Opener::delegate_in_place(Work& w)
     if (!fd.ok())
         return fd.error().wrap(w.where(w.record.origin));
     std::vector<OwnerChange> changes;
-    if (auto done = delegate_cgroup(fd.value().get(), w.files, params_.user.uid, params_.user.gid, changes);
-        !done.ok())
+    if (auto done = delegate_cgroup(fd.value().get(), w.files, params_.user.uid, params_.user.gid, changes); !done.ok())
         return done.error().wrap(w.where(w.record.origin));
     debug(notes_, w.where(w.record.origin) + ": systemd cgroup of uid " + std::to_string(params_.user.uid) +
                       " delegated in place");
@@ -486,8 +484,9 @@ Result<bool> Opener::create_session(Work& w, long index)
         if (!leaf.ok())
             return leaf.error();
         w.leaf_fd = std::move(leaf).value();
-        auto r = w.created_leaf ? delegate_new_cgroup(w.leaf_fd.get(), w.files, params_.user.uid, params_.user.gid)
-                                : delegate_cgroup(w.leaf_fd.get(), w.files, params_.user.uid, params_.user.gid, changes);
+        auto r = w.created_leaf
+                     ? delegate_new_cgroup(w.leaf_fd.get(), w.files, params_.user.uid, params_.user.gid)
+                     : delegate_cgroup(w.leaf_fd.get(), w.files, params_.user.uid, params_.user.gid, changes);
         if (!r.ok())
             return r.error().wrap(w.where(leaf_cg));
         w.record.leaf = leaf_cg;
@@ -553,8 +552,9 @@ void Opener::undo_created(Work& w)
 {
     if (w.attached) {
         auto origin = fs::open_path_at(w.hierarchy->root.get(), w.origin_rel);
-        Result<void> moved = origin.ok() ? fs::write_at(origin.value().get(), "cgroup.procs", std::to_string(params_.pid))
-                                         : Result<void>(origin.error());
+        Result<void> moved = origin.ok()
+                                 ? fs::write_at(origin.value().get(), "cgroup.procs", std::to_string(params_.pid))
+                                 : Result<void>(origin.error());
         if (!moved.ok())
             notice(notes_, w.where(w.record.origin) + ": moving the process back: " + moved.error().message());
         w.attached = false;
@@ -630,8 +630,8 @@ Result<SessionRecord> Opener::run_unguarded(const Selection& selection, std::vec
                 return fail(r.error());
 
     long index = -1;
-    bool any_created = std::any_of(works.begin(), works.end(),
-                                   [](const Work& w) { return w.record.placement == Placement::created; });
+    bool any_created =
+        std::any_of(works.begin(), works.end(), [](const Work& w) { return w.record.placement == Placement::created; });
     for (int attempt = 0; any_created && attempt < kMaxCreateAttempts; ++attempt) {
         std::set<long> used;
         std::optional<Error> vanished;
@@ -883,8 +883,8 @@ bool holds_internal_processes(int fd)
     return !procs.ok() || procs.value().find_first_not_of(" \n") != std::string::npos;
 }
 
-Result<SessionRecord> open_session(const Discovery& discovery, const Selection& selection,
-                                   const OpenParams& params, Notes& notes)
+Result<SessionRecord> open_session(const Discovery& discovery, const Selection& selection, const OpenParams& params,
+                                   Notes& notes)
 {
     Opener opener(discovery, params, notes);
     return opener.run(selection);
@@ -970,7 +970,8 @@ void close_session(const Discovery& discovery, const SessionRecord& record, pid_
         UniqueFd base_holder;
         auto base_fd = open_below(*h, *base_rel, base_holder);
         auto user = base_fd.ok() ? fs::open_dir_at(base_fd.value(), kUserDir) : Result<UniqueFd>(base_fd.error());
-        auto user_dir = user.ok() ? fs::open_dir_at(user.value().get(), record.user.name) : Result<UniqueFd>(user.error());
+        auto user_dir =
+            user.ok() ? fs::open_dir_at(user.value().get(), record.user.name) : Result<UniqueFd>(user.error());
         if (!user_dir.ok()) {
             debug(notes, where + ": " + user_dir.error().message());
             continue;

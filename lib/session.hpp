@@ -94,8 +94,8 @@ struct SessionRecord {
 
 struct OpenParams {
     UserIdentity user;
-    pid_t pid = 0;                     ///< the process to move (the PAM caller, getpid())
-    std::string kernel_delegate_list;  ///< text of /sys/kernel/cgroup/delegate ("" = fallback list)
+    pid_t pid = 0;                       ///< the process to move (the PAM caller, getpid())
+    std::string kernel_delegate_list;    ///< text of /sys/kernel/cgroup/delegate ("" = fallback list)
     std::vector<unsigned> isolated_cpus; ///< from /sys/devices/system/cpu/isolated
     /// When the open began, from CLOCK_REALTIME_COARSE: the clock kernfs stamps cgroup directory
     /// times with, so "older than the open call" (SPEC §5) compares like with like.
@@ -111,8 +111,8 @@ struct OpenParams {
 /// this call created is undone and `pid` returned to where it was.
 /// Errors: errno and context "<hierarchy>: <cgroup path>: <operation>" (EPERM for a user/<name>
 /// owned by another uid; EIO when /proc/<pid>/cgroup disagrees after the move).
-Result<SessionRecord> open_session(const Discovery& discovery, const Selection& selection,
-                                   const OpenParams& params, Notes& notes);
+Result<SessionRecord> open_session(const Discovery& discovery, const Selection& selection, const OpenParams& params,
+                                   Notes& notes);
 
 /// Closes a session: moves `pid` back to its origin (or BASE) where it is still inside the
 /// session cgroup, removes the session cgroup and its empty descendants bottom-up, then
@@ -145,10 +145,17 @@ struct ReapOutcome {
     std::set<long> kept;       ///< indices still there: running, newer than `started`, or not removable
 };
 
-enum class ReapMode { remove, dry_run };
+enum class ReapMode {
+    remove,
+    dry_run
+};
 
 /// What reap_if_stale found at one session index.
-enum class Staleness { missing, live, removed };
+enum class Staleness {
+    missing,
+    live,
+    removed
+};
 
 /// Looks at the session cgroup `name` below the open BASE/user/<name> at `user_dir_fd` with the
 /// rule of reap_stale_sessions and removes it when it is stale. `live` also covers a stale one

@@ -13,8 +13,8 @@ namespace {
 /// Every controller name the kernel has (v1 and v2), plus the "cgroup" core prefix; a file
 /// "<prefix>.<anything>" can appear in a cgroup directory.
 constexpr std::string_view kKernelPrefixes[] = {
-    "cgroup", "cpu",     "cpuacct", "cpuset", "memory", "devices", "freezer", "net_cls", "net_prio",
-    "blkio",  "io",      "perf_event", "hugetlb", "pids", "rdma", "misc", "debug", "dmem",
+    "cgroup", "cpu", "cpuacct",    "cpuset",  "memory", "devices", "freezer", "net_cls", "net_prio",
+    "blkio",  "io",  "perf_event", "hugetlb", "pids",   "rdma",    "misc",    "debug",   "dmem",
     "irq", // irq.pressure (PSI), not a controller but a file in every cgroup2 directory
 };
 

@@ -133,8 +133,8 @@ std::string describe(const cgfs::SessionRecord& record)
 /// pam_limits does) with its line number and skipped, the first kMaxProblemsLogged one by one,
 /// the rest as one count; a missing file means no limits; a file that
 /// cannot be read is one LOG_ERR line and no limits (the session still opens).
-std::vector<cgfs::LimitRule> user_limits(pam_handle_t* pamh, const std::string& path, const char* user,
-                                         uid_t uid, const Log& log)
+std::vector<cgfs::LimitRule> user_limits(pam_handle_t* pamh, const std::string& path, const char* user, uid_t uid,
+                                         const Log& log)
 {
     auto config = cgfs::read_limits(path);
     if (!config.ok()) {
@@ -239,7 +239,8 @@ int open_session(pam_handle_t* pamh, int argc, const char** argv)
     // The session is open: logging and limits are best effort from here on.
     try {
         log.notes(notes);
-        log.debug(stored ? describe(opened) : "pam_set_data failed; close will find the session from /proc/self/cgroup");
+        log.debug(stored ? describe(opened)
+                         : "pam_set_data failed; close will find the session from /proc/self/cgroup");
         // cgfs.conf(5): on user/<name>, whose limit files stay root's, so they bind every session
         // of the user. A refused write does not undo the login (the previous value stays).
         cgfs::Notes limit_notes;
@@ -248,8 +249,7 @@ int open_session(pam_handle_t* pamh, int argc, const char** argv)
         log.notes(limit_notes);
         for (const auto& error : failed)
             log.error("user " + quoted(user) + ": limit not applied: " + error.message());
-    } catch (const std::bad_alloc&) {
-    }
+    } catch (const std::bad_alloc&) {}
     return PAM_SUCCESS;
 }
 
@@ -303,8 +303,7 @@ int close_session(pam_handle_t* pamh, int argc, const char** argv)
 }
 
 /// The one try/catch per entry point (STYLE rule 3).
-template <typename Body>
-int guarded(pam_handle_t* pamh, Body body) noexcept
+template <typename Body> int guarded(pam_handle_t* pamh, Body body) noexcept
 {
     try {
         return body();
@@ -343,13 +342,13 @@ __attribute__((destructor)) void release_cxx_runtime()
 extern "C" {
 
 __attribute__((visibility("default"))) int pam_sm_open_session(pam_handle_t* pamh, int /*flags*/, int argc,
-                                                                const char** argv)
+                                                               const char** argv)
 {
     return guarded(pamh, [&] { return open_session(pamh, argc, argv); });
 }
 
 __attribute__((visibility("default"))) int pam_sm_close_session(pam_handle_t* pamh, int /*flags*/, int argc,
-                                                                 const char** argv)
+                                                                const char** argv)
 {
     return guarded(pamh, [&] { return close_session(pamh, argc, argv); });
 }

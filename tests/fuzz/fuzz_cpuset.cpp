@@ -16,8 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto cpus = cgfs::parse_cpu_list(text);
     if (!cpus)
         return 0;
-    FUZZ_CHECK(std::adjacent_find(cpus->begin(), cpus->end(),
-                                  [](unsigned a, unsigned b) { return a >= b; }) == cpus->end());
+    FUZZ_CHECK(std::adjacent_find(cpus->begin(), cpus->end(), [](unsigned a, unsigned b) { return a >= b; }) ==
+               cpus->end());
     FUZZ_CHECK(cpus->empty() || cpus->back() <= cgfs::kMaxCpuNumber);
     const std::string formatted = cgfs::format_cpu_list(*cpus);
     const auto again = cgfs::parse_cpu_list(formatted);

@@ -39,9 +39,9 @@ std::string write_line(const cgfs::MountEntry& e)
             options += ',';
         options += escape(o, true);
     }
-    return std::to_string(e.mount_id) + " " + std::to_string(e.parent_id) + " 0:0 " + escape(e.root, false) +
-           " " + escape(e.mount_point, false) + " rw - " + escape(e.fstype, false) + " " +
-           escape(e.source, false) + " " + options;
+    return std::to_string(e.mount_id) + " " + std::to_string(e.parent_id) + " 0:0 " + escape(e.root, false) + " " +
+           escape(e.mount_point, false) + " rw - " + escape(e.fstype, false) + " " + escape(e.source, false) + " " +
+           options;
 }
 
 bool same(const cgfs::MountEntry& a, const cgfs::MountEntry& b)

@@ -29,8 +29,8 @@ bool controller_name(const std::string& s)
 bool hierarchy_name(const std::string& s)
 {
     return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-               c == '.' || c == '-';
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+               c == '-';
     });
 }
 
@@ -101,7 +101,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string list = write_list(l);
     const cgfs::ModuleOptions again = cgfs::parse_module_options({"-c", list});
     FUZZ_CHECK(!again.fatal && again.unknown.empty());
-    FUZZ_CHECK(again.list.all == l.all && again.list.unified == l.unified &&
-               again.list.controllers == l.controllers && again.list.names == l.names);
+    FUZZ_CHECK(again.list.all == l.all && again.list.unified == l.unified && again.list.controllers == l.controllers &&
+               again.list.names == l.names);
     return 0;
 }

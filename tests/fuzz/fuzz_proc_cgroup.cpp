@@ -43,8 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const cgfs::CgroupTable again = cgfs::parse_proc_cgroup(write_line(l));
         FUZZ_CHECK(again.skipped == 0 && again.lines.size() == 1);
         const cgfs::CgroupLine& r = again.lines[0];
-        FUZZ_CHECK(r.hierarchy_id == l.hierarchy_id && r.controllers == l.controllers &&
-                   r.name == l.name && r.path == l.path);
+        FUZZ_CHECK(r.hierarchy_id == l.hierarchy_id && r.controllers == l.controllers && r.name == l.name &&
+                   r.path == l.path);
         FUZZ_CHECK(r.is_unified() == l.is_unified());
     }
     return 0;

@@ -35,8 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FUZZ_CHECK(name.find('/') == std::string_view::npos);
         FUZZ_CHECK(std::none_of(name.begin(), name.end(), is_control));
         FUZZ_CHECK(name != "tasks" && name != "notify_on_release" && name != "release_agent");
-        FUZZ_CHECK(name.rfind("cgroup.", 0) != 0 && name.rfind("memory.", 0) != 0 &&
-                   name.rfind("cpuset.", 0) != 0 && name.rfind("freezer.", 0) != 0);
+        FUZZ_CHECK(name.rfind("cgroup.", 0) != 0 && name.rfind("memory.", 0) != 0 && name.rfind("cpuset.", 0) != 0 &&
+                   name.rfind("freezer.", 0) != 0);
     } else {
         FUZZ_CHECK(valid.error().code == EINVAL);
         FUZZ_CHECK(std::none_of(valid.error().context.begin(), valid.error().context.end(), is_control));

@@ -17,8 +17,7 @@ namespace cgfs_test {
 long ms_since(std::chrono::steady_clock::time_point since)
 {
     return static_cast<long>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - since)
-            .count());
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - since).count());
 }
 
 long open_together(Container& c, std::vector<Driver>& out, const std::vector<std::string>& labels,
@@ -43,8 +42,7 @@ long open_together(Container& c, std::vector<Driver>& out, const std::vector<std
 
 namespace {
 
-void walk_procs(const std::string& key, const std::string& dir, const std::string& rel,
-                std::vector<std::string>& lines)
+void walk_procs(const std::string& key, const std::string& dir, const std::string& rel, std::vector<std::string>& lines)
 {
     std::string pids;
     try {
@@ -52,7 +50,7 @@ void walk_procs(const std::string& key, const std::string& dir, const std::strin
             if (!p.empty())
                 pids += (pids.empty() ? "" : " ") + p;
     } catch (const std::exception&) {
-        return;  // removed meanwhile
+        return; // removed meanwhile
     }
     if (!pids.empty())
         lines.push_back(key + ":" + rel + "=" + pids);
@@ -70,14 +68,14 @@ void walk_procs(const std::string& key, const std::string& dir, const std::strin
         walk_procs(key, dir + "/" + s, rel + "/" + s, lines);
 }
 
-}  // namespace
+} // namespace
 
 void emit_procs(Container& c, const std::vector<std::string>& keys, const std::string& label)
 {
     std::vector<std::string> lines;
     for (const auto& key : keys) {
         std::string dir = c.path(key + ":/user");
-        struct stat st{};
+        struct stat st {};
         if (::stat(dir.c_str(), &st) == 0)
             walk_procs(key, dir, "/user", lines);
     }
@@ -134,7 +132,7 @@ std::map<std::string, std::set<std::string>> procs_of(const DriverOutput& d)
 {
     std::map<std::string, std::set<std::string>> out;
     for (const auto& l : d.lines) {
-        size_t eq = l.rfind('=');  // keys may hold one ("name=systemd:/user/...=12 13")
+        size_t eq = l.rfind('='); // keys may hold one ("name=systemd:/user/...=12 13")
         if (eq == std::string::npos)
             continue;
         for (const auto& p : split(l.substr(eq + 1), ' '))
@@ -197,14 +195,14 @@ std::set<int> check_alone(const Report& r, const DriverOutput& procs, const std:
             CHECK(i >= 0);
             if (index < 0)
                 index = i;
-            CHECK(i == index);  // one index in every hierarchy
+            CHECK(i == index); // one index in every hierarchy
             auto it = where.find(key + ":" + cg.at(key));
             REQUIRE(it != where.end());
-            CHECK(it->second == std::set<std::string>{pid});  // only its own process
+            CHECK(it->second == std::set<std::string>{pid}); // only its own process
         }
-        CHECK(indices.insert(index).second);  // nobody else's index
+        CHECK(indices.insert(index).second); // nobody else's index
     }
     return indices;
 }
 
-}  // namespace cgfs_test
+} // namespace cgfs_test

@@ -67,4 +67,4 @@ int index_of_leaf(const std::string& key, const std::string& user, const std::st
 std::set<int> check_alone(const Report& r, const DriverOutput& procs, const std::vector<std::string>& labels,
                           const std::vector<std::string>& keys, const std::string& user);
 
-}  // namespace cgfs_test
+} // namespace cgfs_test

@@ -28,7 +28,10 @@
 
 namespace {
 
-int null_conv(int, const pam_message**, pam_response**, void*) { return PAM_CONV_ERR; }
+int null_conv(int, const pam_message**, pam_response**, void*)
+{
+    return PAM_CONV_ERR;
+}
 
 // The descriptors open in this process, without the one used to list them.
 std::string open_fds()
@@ -85,7 +88,7 @@ struct Failures {
     std::exit(2);
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv)
 {
@@ -93,12 +96,18 @@ int main(int argc, char** argv)
     long cycles = -1;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string a = argv[i];
-        if (a == "--confdir") confdir = argv[i + 1];
-        else if (a == "--service") service = argv[i + 1];
-        else if (a == "--user") user = argv[i + 1];
-        else if (a == "--cycles") cycles = std::strtol(argv[i + 1], nullptr, 10);
-        else if (a == "--pin") pin = argv[i + 1];
-        else usage();
+        if (a == "--confdir")
+            confdir = argv[i + 1];
+        else if (a == "--service")
+            service = argv[i + 1];
+        else if (a == "--user")
+            user = argv[i + 1];
+        else if (a == "--cycles")
+            cycles = std::strtol(argv[i + 1], nullptr, 10);
+        else if (a == "--pin")
+            pin = argv[i + 1];
+        else
+            usage();
     }
     if (confdir.empty() || service.empty() || user.empty() || cycles < 0 || argc % 2 != 1)
         usage();
@@ -130,9 +139,8 @@ int main(int argc, char** argv)
         end.add(::pam_end(pamh, rc));
     }
     std::printf("cycles=%ld\n", cycles);
-    std::printf("start_failures=%s\nopen_failures=%s\nclose_failures=%s\nend_failures=%s\n",
-                start.text().c_str(), open.text().c_str(), close.text().c_str(),
-                end.text().c_str());
+    std::printf("start_failures=%s\nopen_failures=%s\nclose_failures=%s\nend_failures=%s\n", start.text().c_str(),
+                open.text().c_str(), close.text().c_str(), end.text().c_str());
     std::printf("moved=%ld\nreturned=%ld\n", moved, returned);
     std::printf("fds_after=%s\n", open_fds().c_str());
     return 0;

@@ -22,16 +22,17 @@ std::string join(const std::vector<std::string>& v)
     return out;
 }
 
-}  // namespace
+} // namespace
 
 Profile core_profile(Layout layout)
 {
     switch (layout) {
-    case Layout::v1: return {"-c freezer,memory,name=systemd", {"freezer", "memory", "name=systemd"}};
+    case Layout::v1:
+        return {"-c freezer,memory,name=systemd", {"freezer", "memory", "name=systemd"}};
     case Layout::hybrid:
-        return {"-c freezer,memory,name=systemd,unified",
-                {"freezer", "memory", "name=systemd", "unified"}};
-    case Layout::v2: return {"-c unified", {"unified"}};
+        return {"-c freezer,memory,name=systemd,unified", {"freezer", "memory", "name=systemd", "unified"}};
+    case Layout::v2:
+        return {"-c unified", {"unified"}};
     }
     return {};
 }
@@ -62,9 +63,8 @@ void check_ran(const Report& r)
     REQUIRE(r.exit_code == 0);
 }
 
-void check_sessions(const Snapshot& s, const std::string& key, const std::string& user,
-                    unsigned uid, const std::set<int>& indices,
-                    const std::set<std::string>& user_made)
+void check_sessions(const Snapshot& s, const std::string& key, const std::string& user, unsigned uid,
+                    const std::set<int>& indices, const std::set<std::string>& user_made)
 {
     bool v2 = key == "unified";
     std::string ug = std::to_string(uid) + ":" + std::to_string(uid);
@@ -113,16 +113,15 @@ void check_sessions(const Snapshot& s, const std::string& key, const std::string
     std::set<std::string> got_files;
     for (const auto& f : s.non_root_files(key)) {
         std::string p = f.substr(0, f.find(' '));
-        bool in_user_made = std::any_of(user_made.begin(), user_made.end(),
-                                        [&](const auto& u) { return under(p, u); });
+        bool in_user_made = std::any_of(user_made.begin(), user_made.end(), [&](const auto& u) { return under(p, u); });
         if (!in_user_made)
             got_files.insert(f);
     }
     CHECK(got_files == want_files);
 }
 
-void check_no_session(const Snapshot& s, const std::string& key, const std::string& user,
-                      bool base_user_may_stay, const std::set<std::string>& allowed_non_root)
+void check_no_session(const Snapshot& s, const std::string& key, const std::string& user, bool base_user_may_stay,
+                      const std::set<std::string>& allowed_non_root)
 {
     INFO("hierarchy " << key << ": nothing of " << user);
     std::set<std::string> got_dirs;
@@ -143,25 +142,25 @@ void check_no_session(const Snapshot& s, const std::string& key, const std::stri
     std::set<std::string> got_files;
     for (const auto& f : s.non_root_files(key)) {
         std::string p = f.substr(0, f.find(' '));
-        bool allowed = std::any_of(allowed_non_root.begin(), allowed_non_root.end(),
-                                   [&](const auto& a) { return under(p, a); });
-        if (!allowed && !under(p, "/user/") )
+        bool allowed =
+            std::any_of(allowed_non_root.begin(), allowed_non_root.end(), [&](const auto& a) { return under(p, a); });
+        if (!allowed && !under(p, "/user/"))
             got_files.insert(f);
     }
     for (const auto& [k, v] : s.dirs) {
         if (!starts_with(k, key + ":"))
             continue;
         std::string p = k.substr(key.size() + 1);
-        bool allowed = std::any_of(allowed_non_root.begin(), allowed_non_root.end(),
-                                   [&](const auto& a) { return under(p, a); });
+        bool allowed =
+            std::any_of(allowed_non_root.begin(), allowed_non_root.end(), [&](const auto& a) { return under(p, a); });
         if (!allowed && !under(p, "/user/") && !starts_with(v, "0:0 "))
             got_files.insert(p + " " + v);
     }
     CHECK(got_files.empty());
 }
 
-void check_in_place(const Snapshot& s, const std::string& key, const std::string& path,
-                    unsigned uid, const std::set<std::string>& user_made)
+void check_in_place(const Snapshot& s, const std::string& key, const std::string& path, unsigned uid,
+                    const std::set<std::string>& user_made)
 {
     bool v2 = key == "unified";
     std::string ug = std::to_string(uid) + ":" + std::to_string(uid);
@@ -180,8 +179,7 @@ void check_in_place(const Snapshot& s, const std::string& key, const std::string
     std::set<std::string> got;
     for (const auto& f : s.non_root_files(key)) {
         std::string p = f.substr(0, f.find(' '));
-        if (std::none_of(user_made.begin(), user_made.end(),
-                         [&](const auto& u) { return under(p, u); }))
+        if (std::none_of(user_made.begin(), user_made.end(), [&](const auto& u) { return under(p, u); }))
             got.insert(f);
     }
     CHECK(got == want);
@@ -192,8 +190,7 @@ void check_in_place(const Snapshot& s, const std::string& key, const std::string
     CHECK(user_dirs.empty());
 }
 
-void check_proc_in(const DriverOutput& d, const std::string& prefix, const std::string& key,
-                   const std::string& path)
+void check_proc_in(const DriverOutput& d, const std::string& prefix, const std::string& key, const std::string& path)
 {
     auto cg = d.cgroups(prefix);
     INFO("driver " << prefix << " lines:" << join(d.lines));
@@ -241,4 +238,4 @@ std::vector<std::string> root_offers(const Snapshot& s)
     return out;
 }
 
-}  // namespace cgfs_test
+} // namespace cgfs_test

@@ -44,25 +44,23 @@ void check_ran(const Report& r);
 // Hierarchy `key` holds exactly the sessions `indices` of `user` (uid==gid): the directory set
 // under /user, owners and modes, and exactly the delegated files owned by the user. Dirs in
 // `user_made` (made by the user, e.g. ".../0/c1") are allowed and must be the user's.
-void check_sessions(const Snapshot& s, const std::string& key, const std::string& user,
-                    unsigned uid, const std::set<int>& indices,
-                    const std::set<std::string>& user_made = {});
+void check_sessions(const Snapshot& s, const std::string& key, const std::string& user, unsigned uid,
+                    const std::set<int>& indices, const std::set<std::string>& user_made = {});
 
 // Nothing of `user` in `key`: no /user/<user>; with `base_user_may_stay`, /user may exist
 // (root-owned 0755, as close leaves it). No file or dir in `key` is owned by anyone but root
 // apart from `allowed_non_root` (paths).
-void check_no_session(const Snapshot& s, const std::string& key, const std::string& user,
-                      bool base_user_may_stay, const std::set<std::string>& allowed_non_root = {});
+void check_no_session(const Snapshot& s, const std::string& key, const std::string& user, bool base_user_may_stay,
+                      const std::set<std::string>& allowed_non_root = {});
 
 // `path` in `key` was delegated in place to uid: dir and delegate files the user's, nothing
 // else in `key` non-root, no /user directory created.
-void check_in_place(const Snapshot& s, const std::string& key, const std::string& path,
-                    unsigned uid, const std::set<std::string>& user_made = {});
+void check_in_place(const Snapshot& s, const std::string& key, const std::string& path, unsigned uid,
+                    const std::set<std::string>& user_made = {});
 
 // The driver's process sits in `path` in `key` according to its `prefix` lines ("cgroup",
 // "cgroup_before", "cgroup_after_close").
-void check_proc_in(const DriverOutput& d, const std::string& prefix, const std::string& key,
-                   const std::string& path);
+void check_proc_in(const DriverOutput& d, const std::string& prefix, const std::string& key, const std::string& path);
 
 // Two snapshots are identical (cgroup dirs, owners, modes, knobs, PID 1).
 void check_unchanged(const Snapshot& before, const Snapshot& after);
@@ -78,4 +76,4 @@ std::vector<std::string> root_offers(const Snapshot& s);
 // Exactly `n` syslog lines at `priority`, each containing every string of `needles`.
 void check_log(const Report& r, int priority, size_t n, const std::vector<std::string>& needles = {});
 
-}  // namespace cgfs_test
+} // namespace cgfs_test

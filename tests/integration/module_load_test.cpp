@@ -48,7 +48,7 @@ std::string quote(const std::string& s)
     return q + "'";
 }
 
-}  // namespace
+} // namespace
 
 int main()
 {
@@ -119,6 +119,7 @@ int main()
     }
     if (failures == 0)
         std::printf("module %s: loads with RTLD_NOW, exports exactly the two entry points, "
-                    "needs only allowed libraries\n", module.c_str());
+                    "needs only allowed libraries\n",
+                    module.c_str());
     return failures == 0 ? 0 : 1;
 }

@@ -32,11 +32,39 @@ static int fail_now(void)
     }
     return 0;
 }
-void* malloc(size_t n) { if (fail_now()) { errno = ENOMEM; return NULL; } return __libc_malloc(n); }
-void* calloc(size_t a, size_t b) { if (fail_now()) { errno = ENOMEM; return NULL; } return __libc_calloc(a, b); }
-void* realloc(void* p, size_t n) { if (fail_now()) { errno = ENOMEM; return NULL; } return __libc_realloc(p, n); }
+void* malloc(size_t n)
+{
+    if (fail_now()) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return __libc_malloc(n);
+}
+void* calloc(size_t a, size_t b)
+{
+    if (fail_now()) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return __libc_calloc(a, b);
+}
+void* realloc(void* p, size_t n)
+{
+    if (fail_now()) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return __libc_realloc(p, n);
+}
 
-static int conv(int n, const struct pam_message** m, struct pam_response** r, void* d) { (void)n; (void)m; (void)r; (void)d; return PAM_CONV_ERR; }
+static int conv(int n, const struct pam_message** m, struct pam_response** r, void* d)
+{
+    (void)n;
+    (void)m;
+    (void)r;
+    (void)d;
+    return PAM_CONV_ERR;
+}
 static void read_cgroup(char* buf, size_t size)
 {
     FILE* f = fopen("/proc/self/cgroup", "r");

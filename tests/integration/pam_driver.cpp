@@ -38,9 +38,9 @@ struct Options {
     std::string confdir;
     std::string service;
     std::string user;
-    bool user_null = false;          // pass NULL as the user to pam_start
+    bool user_null = false; // pass NULL as the user to pam_start
     int umask_value = -1;
-    std::vector<std::string> in;     // KEY:/path to move into before PAM
+    std::vector<std::string> in; // KEY:/path to move into before PAM
     bool act_as_user = false;
     bool no_close = false;
     bool close_twice = false;
@@ -54,19 +54,18 @@ struct Options {
     bool cgroupns = false;           // after --in: a new cgroup namespace rooted there
     // v2, as the user after --enable: REL=VALUE writes VALUE to <N>/REL ("c1/pids.max=3").
     std::vector<std::string> user_write;
-    int fork_probe = -1;             // v2: from c1, fork this many children that stay alive
-    int alloc_mib = -1;              // v2: from c1, a child touches this many MiB of memory
+    int fork_probe = -1; // v2: from c1, fork this many children that stay alive
+    int alloc_mib = -1;  // v2: from c1, a child touches this many MiB of memory
 };
 
 [[noreturn]] void usage()
 {
-    std::fprintf(stderr,
-                 "usage: pam_driver --confdir DIR --service NAME --user USER [--null-user]\n"
-                 "  [--umask OCTAL] [--in KEY:/path ...] [--caller-uid UID] [--close-caller-uid UID]\n"
-                 "  [--act-as-user] [--cgroupns] [--private-mounts SHELL]\n"
-                 "  [--enable CTRL ...] [--user-write REL=VALUE ...] [--fork-probe N]\n"
-                 "  [--alloc-mib N] [--hold] [--wait-start] [--no-close] [--close-twice]\n"
-                 "  [--close-only]\n");
+    std::fprintf(stderr, "usage: pam_driver --confdir DIR --service NAME --user USER [--null-user]\n"
+                         "  [--umask OCTAL] [--in KEY:/path ...] [--caller-uid UID] [--close-caller-uid UID]\n"
+                         "  [--act-as-user] [--cgroupns] [--private-mounts SHELL]\n"
+                         "  [--enable CTRL ...] [--user-write REL=VALUE ...] [--fork-probe N]\n"
+                         "  [--alloc-mib N] [--hold] [--wait-start] [--no-close] [--close-twice]\n"
+                         "  [--close-only]\n");
     std::exit(2);
 }
 
@@ -90,14 +89,14 @@ std::string sorted_csv(const std::string& csv)
 }
 
 struct Mount {
-    std::string key;  // sorted controller set ("cpu", "freezer", "name=systemd") or "unified"
+    std::string key; // sorted controller set ("cpu", "freezer", "name=systemd") or "unified"
     std::string root;
     std::string point;
 };
 
 std::vector<Mount> cgroup_mounts()
 {
-    static const std::set<std::string> flags = {"noprefix", "xattr", "clone_children",
+    static const std::set<std::string> flags = {"noprefix",       "xattr",        "clone_children",
                                                 "cpuset_v2_mode", "favordynmods", "none"};
     std::vector<Mount> mounts;
     for (const auto& line : split_lines(read_file("/proc/self/mountinfo"))) {
@@ -182,8 +181,7 @@ bool move_into(const std::vector<Mount>& mounts, const std::string& spec)
         dir += "/" + comp;
         if (::mkdir(dir.c_str(), 0755) == 0 && cpuset) {
             for (const char* knob : {"cpuset.cpus", "cpuset.mems"})
-                (void)cgfs_test::write_kernel_file(dir + "/" + knob,
-                                                   read_trimmed(parent + "/" + knob));
+                (void)cgfs_test::write_kernel_file(dir + "/" + knob, read_trimmed(parent + "/" + knob));
         }
     }
     int err = cgfs_test::write_kernel_file(dir + "/cgroup.procs", std::to_string(::getpid()));
@@ -199,7 +197,10 @@ std::string code_text(pam_handle_t* pamh, int code)
     return std::to_string(code) + " " + ::pam_strerror(pamh, code);
 }
 
-int null_conv(int, const pam_message**, pam_response**, void*) { return PAM_CONV_ERR; }
+int null_conv(int, const pam_message**, pam_response**, void*)
+{
+    return PAM_CONV_ERR;
+}
 
 // Forks up to `n` children that wait on a pipe, stopping at the first refusal; then lets them
 // go. "<forked> ok" or "<forked> <errno of the refused fork>" (pids.max gives EAGAIN).
@@ -291,7 +292,7 @@ void act_as_user(const Options& opt)
             // v2: the session process sits in <N>/session; the user's subtree is <N>.
             if (v2 && dir.size() > 8 && dir.substr(dir.size() - 8) == "/session")
                 dir = dir.substr(0, dir.size() - 8);
-            struct stat st{};
+            struct stat st {};
             if (::stat(dir.c_str(), &st) != 0 || st.st_uid != uid)
                 continue;
             std::string p = "act." + key + ".";
@@ -305,8 +306,7 @@ void act_as_user(const Options& opt)
                     for (const auto& c : split(read_trimmed(dir + "/cgroup.controllers"), ' '))
                         if (!c.empty())
                             offered.insert(c);
-                } catch (const std::exception&) {
-                }
+                } catch (const std::exception&) {}
                 // What the container's cgroup2 root offers: a controller offered there but not
                 // in <N> was not enabled down the tree, which the test must see as a failure.
                 std::set<std::string> at_root;
@@ -314,8 +314,7 @@ void act_as_user(const Options& opt)
                     for (const auto& c : split(read_trimmed(m->point + "/cgroup.controllers"), ' '))
                         if (!c.empty())
                             at_root.insert(c);
-                } catch (const std::exception&) {
-                }
+                } catch (const std::exception&) {}
                 for (const auto& c : opt.enable)
                     out(p + "root_offers." + c + "=" + (at_root.count(c) != 0 ? "yes" : "no"));
                 for (const auto& c : opt.enable) {
@@ -340,10 +339,9 @@ void act_as_user(const Options& opt)
                     out(p + "alloc=" + alloc_probe(opt.alloc_mib));
             }
             if (v2 && ::access((c1 + "/cgroup.procs").c_str(), F_OK) == 0) {
-                struct stat fs{};
+                struct stat fs {};
                 if (::stat((c1 + "/cgroup.procs").c_str(), &fs) == 0)
-                    out(p + "c1_procs_owner=" + std::to_string(fs.st_uid) + ":" +
-                        std::to_string(fs.st_gid));
+                    out(p + "c1_procs_owner=" + std::to_string(fs.st_uid) + ":" + std::to_string(fs.st_gid));
             }
         }
         print_cgroup("act.cgroup");
@@ -360,8 +358,7 @@ void act_as_user(const Options& opt)
 // while the container, and its snapshots, keep the real view.
 bool private_mounts(const std::string& shell)
 {
-    if (::unshare(CLONE_NEWNS) != 0 ||
-        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
         out("private_mounts_error=" + errno_name(errno));
         return false;
     }
@@ -379,8 +376,7 @@ bool private_mounts(const std::string& shell)
         ::_exit(127);
     }
     int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {}
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         out("private_mounts_error=exit " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128));
         return false;
@@ -388,7 +384,7 @@ bool private_mounts(const std::string& shell)
     return true;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv)
 {
@@ -400,27 +396,48 @@ int main(int argc, char** argv)
                 usage();
             return argv[++i];
         };
-        if (a == "--confdir") opt.confdir = value();
-        else if (a == "--service") opt.service = value();
-        else if (a == "--user") opt.user = value();
-        else if (a == "--null-user") opt.user_null = true;
-        else if (a == "--umask") opt.umask_value = static_cast<int>(std::stol(value(), nullptr, 8));
-        else if (a == "--in") opt.in.push_back(value());
-        else if (a == "--caller-uid") opt.caller_uid = std::stol(value());
-        else if (a == "--close-caller-uid") opt.close_caller_uid = std::stol(value());
-        else if (a == "--act-as-user") opt.act_as_user = true;
-        else if (a == "--enable") opt.enable.push_back(value());
-        else if (a == "--user-write") opt.user_write.push_back(value());
-        else if (a == "--fork-probe") opt.fork_probe = std::stoi(value());
-        else if (a == "--alloc-mib") opt.alloc_mib = std::stoi(value());
-        else if (a == "--hold") opt.hold = true;
-        else if (a == "--wait-start") opt.wait_start = true;
-        else if (a == "--no-close") opt.no_close = true;
-        else if (a == "--close-twice") opt.close_twice = true;
-        else if (a == "--close-only") opt.close_only = true;
-        else if (a == "--private-mounts") opt.private_mounts = value();
-        else if (a == "--cgroupns") opt.cgroupns = true;
-        else usage();
+        if (a == "--confdir")
+            opt.confdir = value();
+        else if (a == "--service")
+            opt.service = value();
+        else if (a == "--user")
+            opt.user = value();
+        else if (a == "--null-user")
+            opt.user_null = true;
+        else if (a == "--umask")
+            opt.umask_value = static_cast<int>(std::stol(value(), nullptr, 8));
+        else if (a == "--in")
+            opt.in.push_back(value());
+        else if (a == "--caller-uid")
+            opt.caller_uid = std::stol(value());
+        else if (a == "--close-caller-uid")
+            opt.close_caller_uid = std::stol(value());
+        else if (a == "--act-as-user")
+            opt.act_as_user = true;
+        else if (a == "--enable")
+            opt.enable.push_back(value());
+        else if (a == "--user-write")
+            opt.user_write.push_back(value());
+        else if (a == "--fork-probe")
+            opt.fork_probe = std::stoi(value());
+        else if (a == "--alloc-mib")
+            opt.alloc_mib = std::stoi(value());
+        else if (a == "--hold")
+            opt.hold = true;
+        else if (a == "--wait-start")
+            opt.wait_start = true;
+        else if (a == "--no-close")
+            opt.no_close = true;
+        else if (a == "--close-twice")
+            opt.close_twice = true;
+        else if (a == "--close-only")
+            opt.close_only = true;
+        else if (a == "--private-mounts")
+            opt.private_mounts = value();
+        else if (a == "--cgroupns")
+            opt.cgroupns = true;
+        else
+            usage();
     }
     if (opt.confdir.empty() || opt.service.empty())
         usage();
@@ -451,13 +468,12 @@ int main(int argc, char** argv)
         // Many drivers started one by one, released at once: their opens really overlap.
         out("ready");
         char c = 0;
-        while (::read(STDIN_FILENO, &c, 1) < 0 && errno == EINTR) {
-        }
+        while (::read(STDIN_FILENO, &c, 1) < 0 && errno == EINTR) {}
     }
     pam_conv conv{null_conv, nullptr};
     pam_handle_t* pamh = nullptr;
-    int rc = ::pam_start_confdir(opt.service.c_str(), opt.user_null ? nullptr : opt.user.c_str(),
-                                 &conv, opt.confdir.c_str(), &pamh);
+    int rc = ::pam_start_confdir(opt.service.c_str(), opt.user_null ? nullptr : opt.user.c_str(), &conv,
+                                 opt.confdir.c_str(), &pamh);
     out("start=" + std::to_string(rc));
     if (rc != PAM_SUCCESS)
         return 0;
@@ -476,8 +492,7 @@ int main(int argc, char** argv)
     if (opt.hold) {
         out("held");
         char c = 0;
-        while (::read(STDIN_FILENO, &c, 1) < 0 && errno == EINTR) {
-        }
+        while (::read(STDIN_FILENO, &c, 1) < 0 && errno == EINTR) {}
     }
     if (!opt.no_close) {
         if (opt.close_caller_uid >= 0) {

@@ -50,10 +50,8 @@ std::string unescape_mountinfo(std::string_view s)
     std::string out;
     for (size_t i = 0; i < s.size(); ++i) {
         auto oct = [](char c) { return c >= '0' && c <= '7'; };
-        if (s[i] == '\\' && i + 3 < s.size() && oct(s[i + 1]) && oct(s[i + 2]) &&
-            oct(s[i + 3])) {
-            out.push_back(static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 +
-                                            (s[i + 3] - '0')));
+        if (s[i] == '\\' && i + 3 < s.size() && oct(s[i + 1]) && oct(s[i + 2]) && oct(s[i + 3])) {
+            out.push_back(static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0')));
             i += 3;
             continue;
         }
@@ -64,9 +62,8 @@ std::string unescape_mountinfo(std::string_view s)
 
 bool is_v1_flag_option(const std::string& opt)
 {
-    static const std::set<std::string> flags = {"rw",    "ro",           "noprefix", "xattr",
-                                                "none",  "clone_children", "cpuset_v2_mode",
-                                                "favordynmods"};
+    static const std::set<std::string> flags = {
+        "rw", "ro", "noprefix", "xattr", "none", "clone_children", "cpuset_v2_mode", "favordynmods"};
     return flags.count(opt) != 0 || starts_with(opt, "release_agent=");
 }
 
@@ -95,12 +92,12 @@ void check(int rc, const std::string& context)
         throw_errno(context);
 }
 
-void do_mount(const char* source, const std::string& target, const char* fstype,
-              unsigned long flags, const std::string& data)
+void do_mount(const char* source, const std::string& target, const char* fstype, unsigned long flags,
+              const std::string& data)
 {
     if (::mount(source, target.c_str(), fstype, flags, data.empty() ? nullptr : data.c_str()) != 0)
-        throw_errno(std::string("mount ") + (fstype ? fstype : "") + " " + (source ? source : "") +
-                    " on " + target + (data.empty() ? "" : " (" + data + ")"));
+        throw_errno(std::string("mount ") + (fstype ? fstype : "") + " " + (source ? source : "") + " on " + target +
+                    (data.empty() ? "" : " (" + data + ")"));
 }
 
 void make_dir(const std::string& path, mode_t mode)
@@ -121,12 +118,12 @@ void detach(const std::string& path)
 
 struct Scratch {
     HostHierarchy hierarchy;
-    std::string path;  // absolute host path of the scratch cgroup
+    std::string path; // absolute host path of the scratch cgroup
 };
 
 int next_scratch_index()
 {
-    static int counter = 0;  // test-process local: only makes names unique
+    static int counter = 0; // test-process local: only makes names unique
     return counter++;
 }
 
@@ -140,8 +137,7 @@ std::string cgroup_parent_knob(const std::string& dir, const char* knob)
 
 // Removes `path` and every directory below it, bottom-up, retrying EBUSY until `deadline`.
 // Returns the first error that did not go away.
-std::string remove_cgroup_tree(const std::string& path,
-                               std::chrono::steady_clock::time_point deadline)
+std::string remove_cgroup_tree(const std::string& path, std::chrono::steady_clock::time_point deadline)
 {
     std::string error;
     {
@@ -183,13 +179,12 @@ public:
             std::string parent = join_path(h.host_mount, h.own_path);
             std::string path;
             for (;;) {
-                path = parent + "/cgfs-test-" + std::to_string(::getpid()) + "-" +
-                       std::to_string(index);
+                path = parent + "/cgfs-test-" + std::to_string(::getpid()) + "-" + std::to_string(index);
                 if (::mkdir(path.c_str(), 0755) == 0)
                     break;
                 if (errno != EEXIST)
                     throw_errno("mkdir scratch cgroup " + path);
-                index = next_scratch_index();  // a leftover of an earlier run with our pid
+                index = next_scratch_index(); // a leftover of an earlier run with our pid
             }
             scratch_.push_back({h, path});
             auto ctrls = split(h.key, ',');
@@ -236,8 +231,7 @@ public:
         std::string pid = std::to_string(::getpid());
         std::vector<UniqueFd> origins;
         for (const auto& s : scratch_) {
-            std::string origin = join_path(s.hierarchy.host_mount, s.hierarchy.own_path) +
-                                 "/cgroup.procs";
+            std::string origin = join_path(s.hierarchy.host_mount, s.hierarchy.own_path) + "/cgroup.procs";
             origins.emplace_back(::open(origin.c_str(), O_WRONLY | O_CLOEXEC));
             if (!origins.back().valid())
                 throw_errno("open " + origin);
@@ -267,8 +261,7 @@ private:
 
 // ---- inside the container ---------------------------------------------------------------
 
-std::vector<ContainerHierarchy> mount_cgroups(Layout layout,
-                                              const std::vector<HostHierarchy>& host)
+std::vector<ContainerHierarchy> mount_cgroups(Layout layout, const std::vector<HostHierarchy>& host)
 {
     std::vector<ContainerHierarchy> out;
     // Lazily drop the host's whole /sys/fs/cgroup tree so mountinfo shows only ours.
@@ -322,7 +315,7 @@ std::set<std::string> rewrite_db(const std::string& path,
     }
     for (const auto& e : extra)
         out += e + "\n";
-    struct stat st{};
+    struct stat st {};
     if (::stat(path.c_str(), &st) == 0)
         mode = st.st_mode & 07777;
     write_regular_file(path, out, mode);
@@ -339,9 +332,7 @@ void setup_users()
         [&](const std::vector<std::string>& f) {
             return names.count(f[0]) != 0 || (f.size() > 2 && ids.count(f[2]) != 0);
         },
-        {"alice:x:1000:1000:Alice:/home/alice:/bin/bash",
-         "bob:x:1001:1001:Bob:/home/bob:/bin/bash"},
-        0644);
+        {"alice:x:1000:1000:Alice:/home/alice:/bin/bash", "bob:x:1001:1001:Bob:/home/bob:/bin/bash"}, 0644);
     users.insert(names.begin(), names.end());
     auto groups = rewrite_db(
         "/etc/group",
@@ -351,12 +342,10 @@ void setup_users()
         {"alice:x:1000:", "bob:x:1001:"}, 0644);
     groups.insert(names.begin(), names.end());
     rewrite_db(
-        "/etc/shadow",
-        [&](const std::vector<std::string>& f) { return users.count(f[0]) != 0; },
+        "/etc/shadow", [&](const std::vector<std::string>& f) { return users.count(f[0]) != 0; },
         {"alice:!:19000:0:99999:7:::", "bob:!:19000:0:99999:7:::"}, 0640);
     rewrite_db(
-        "/etc/gshadow",
-        [&](const std::vector<std::string>& f) { return groups.count(f[0]) != 0; },
+        "/etc/gshadow", [&](const std::vector<std::string>& f) { return groups.count(f[0]) != 0; },
         {"alice:!::", "bob:!::"}, 0640);
     for (const auto& [name, id] : {std::pair{"alice", kAliceUid}, std::pair{"bob", kBobUid}}) {
         std::string home = std::string("/home/") + name;
@@ -386,8 +375,7 @@ void setup_dev(bool keep_tty)
             bind_file(name, dev + "/console");
     }
     make_dir(dev + "/pts", 0755);
-    do_mount("devpts", dev + "/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-             "newinstance,ptmxmode=0666,mode=0620");
+    do_mount("devpts", dev + "/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620");
     check(::symlink("pts/ptmx", (dev + "/ptmx").c_str()), "symlink /dev/ptmx");
     make_dir(dev + "/shm", 01777);
     do_mount("tmpfs", dev + "/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
@@ -421,8 +409,7 @@ void bind_syslog(int fd)
 }
 
 // Runs as PID 1 of the new pid namespace; returns the exit code for the container.
-std::vector<ContainerHierarchy> setup_container(const SandboxConfig& config,
-                                                const std::vector<HostHierarchy>& host,
+std::vector<ContainerHierarchy> setup_container(const SandboxConfig& config, const std::vector<HostHierarchy>& host,
                                                 int syslog_fd)
 {
     detach("/proc");
@@ -434,8 +421,7 @@ std::vector<ContainerHierarchy> setup_container(const SandboxConfig& config,
     std::string work = std::string(kStaging) + "/etc.work";
     make_dir(upper, 0755);
     make_dir(work, 0700);
-    do_mount("overlay", "/etc", "overlay", 0,
-             "lowerdir=/etc,upperdir=" + upper + ",workdir=" + work);
+    do_mount("overlay", "/etc", "overlay", 0, "lowerdir=/etc,upperdir=" + upper + ",workdir=" + work);
     detach("/home");
     do_mount("tmpfs", "/home", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755");
     setup_users();
@@ -458,10 +444,8 @@ int exit_code_of(int status)
     return 255;
 }
 
-[[noreturn]] void container_init(const SandboxConfig& config,
-                                 const std::vector<HostHierarchy>& host, int syslog_fd,
-                                 int report_fd,
-                                 const std::function<int(SandboxContext&)>& body)
+[[noreturn]] void container_init(const SandboxConfig& config, const std::vector<HostHierarchy>& host, int syslog_fd,
+                                 int report_fd, const std::function<int(SandboxContext&)>& body)
 {
     SandboxContext ctx;
     ctx.layout = config.layout;
@@ -501,20 +485,18 @@ int exit_code_of(int status)
     }
 }
 
-[[noreturn]] void container_parent(const SandboxConfig& config,
-                                   const std::vector<HostHierarchy>& host,
+[[noreturn]] void container_parent(const SandboxConfig& config, const std::vector<HostHierarchy>& host,
                                    const ScratchSet& scratch, int syslog_fd, int report_fd,
                                    const std::function<int(SandboxContext&)>& body)
 {
     std::vector<UniqueFd> origins;
-    int left[2] = {-1, -1};  // init starts once we have left the scratch cgroups
+    int left[2] = {-1, -1}; // init starts once we have left the scratch cgroups
     try {
         if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
             throw_errno("PR_SET_PDEATHSIG");
         check(::pipe2(left, O_CLOEXEC), "pipe");
         origins = scratch.enter();
-        check(::unshare(CLONE_NEWCGROUP | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
-                        CLONE_NEWIPC | CLONE_NEWNET),
+        check(::unshare(CLONE_NEWCGROUP | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET),
               "unshare");
         do_mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, "");
     } catch (const std::exception& e) {
@@ -542,7 +524,7 @@ int exit_code_of(int status)
         ScratchSet::leave(origins);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "cgfs-sandbox: %s\n", e.what());
-        ::_exit(125);  // init dies with us (PR_SET_PDEATHSIG)
+        ::_exit(125); // init dies with us (PR_SET_PDEATHSIG)
     }
     origins.clear();
     ::close(left[0]);
@@ -598,14 +580,17 @@ void drain_syslog(int fd, std::vector<SyslogLine>& out)
     }
 }
 
-}  // namespace
+} // namespace
 
 const char* layout_name(Layout layout)
 {
     switch (layout) {
-    case Layout::v1: return "v1";
-    case Layout::hybrid: return "hybrid";
-    case Layout::v2: return "v2";
+    case Layout::v1:
+        return "v1";
+    case Layout::hybrid:
+        return "hybrid";
+    case Layout::v2:
+        return "v2";
     }
     return "?";
 }
@@ -624,7 +609,7 @@ Layout parse_layout(const std::string& name)
 std::vector<HostHierarchy> discover_host_hierarchies()
 {
     // Our own cgroup per hierarchy, keyed by the sorted controller field.
-    std::vector<std::pair<std::string, std::string>> own;  // sorted key, path
+    std::vector<std::pair<std::string, std::string>> own; // sorted key, path
     for (const auto& line : split_lines(read_file("/proc/self/cgroup"))) {
         size_t a = line.find(':');
         size_t b = a == std::string::npos ? a : line.find(':', a + 1);
@@ -680,14 +665,13 @@ std::vector<HostHierarchy> discover_host_hierarchies()
             own_key = sorted_key(h.key);
         }
         if (!seen.insert(h.key).second)
-            continue;  // mounted twice: the first mount is enough
-        auto it = std::find_if(own.begin(), own.end(),
-                               [&](const auto& p) { return p.first == own_key; });
+            continue; // mounted twice: the first mount is enough
+        auto it = std::find_if(own.begin(), own.end(), [&](const auto& p) { return p.first == own_key; });
         if (it == own.end())
             continue;
         if (root != "/" && !starts_with(it->second, root + "/") && it->second != root)
-            throw std::runtime_error("cgroup " + it->second + " not below the mount root " +
-                                     root + " of " + h.host_mount);
+            throw std::runtime_error("cgroup " + it->second + " not below the mount root " + root + " of " +
+                                     h.host_mount);
         h.own_path = root == "/" ? it->second : it->second.substr(root.size());
         if (h.own_path.empty())
             h.own_path = "/";
@@ -699,8 +683,7 @@ std::vector<HostHierarchy> discover_host_hierarchies()
 std::string sandbox_unavailable_reason()
 {
     if (::geteuid() != 0)
-        return "needs root (creates cgroups, namespaces and mounts); running as uid " +
-               std::to_string(::geteuid());
+        return "needs root (creates cgroups, namespaces and mounts); running as uid " + std::to_string(::geteuid());
     try {
         if (discover_host_hierarchies().empty())
             return "no cgroup hierarchy is mounted";
@@ -710,8 +693,7 @@ std::string sandbox_unavailable_reason()
     return "";
 }
 
-SandboxResult run_in_sandbox(const SandboxConfig& config,
-                             const std::function<int(SandboxContext&)>& body)
+SandboxResult run_in_sandbox(const SandboxConfig& config, const std::function<int(SandboxContext&)>& body)
 {
     std::string why = sandbox_unavailable_reason();
     if (!why.empty())
@@ -761,8 +743,7 @@ SandboxResult run_in_sandbox(const SandboxConfig& config,
     if (child == 0) {
         ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
         report_read.reset();
-        container_parent(config, used, scratch, syslog_sock.release(), report_write.release(),
-                         body);
+        container_parent(config, used, scratch, syslog_sock.release(), report_write.release(), body);
     }
     report_write.reset();
     UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, child, 0)));
@@ -786,16 +767,14 @@ SandboxResult run_in_sandbox(const SandboxConfig& config,
             fds[0].fd = -1;
         if (report_eof)
             fds[2].fd = -1;
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         int timeout_ms = static_cast<int>(std::max<long>(0, static_cast<long>(left.count())));
         int n = ::poll(fds, 4, timeout_ms);
         if (n < 0 && errno != EINTR)
             throw_errno("poll");
         if (n > 0 && (fds[3].revents & POLLIN)) {
             signalfd_siginfo info{};
-            if (::read(stop_fd.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info) &&
-                stop_signal == 0) {
+            if (::read(stop_fd.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info) && stop_signal == 0) {
                 stop_signal = static_cast<int>(info.ssi_signo);
                 ::kill(child, SIGKILL); // our own child; the container's init dies with it
             }
@@ -841,4 +820,4 @@ SandboxResult run_in_sandbox(const SandboxConfig& config,
     return result;
 }
 
-}  // namespace cgfs_test
+} // namespace cgfs_test

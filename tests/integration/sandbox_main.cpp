@@ -17,14 +17,13 @@ namespace {
 
 void usage(FILE* out)
 {
-    std::fprintf(out,
-                 "usage: cgfs-sandbox --layout v1|hybrid|v2 [--keep-tty] [--quiet] -- CMD ARGS...\n"
-                 "Runs CMD as root in a throwaway container (new cgroup/mount/pid/uts/ipc/net\n"
-                 "namespaces, scratch cgroups below the caller's, private /etc /home /dev /tmp\n"
-                 "/run, users alice 1000 and bob 1001). Needs root.\n");
+    std::fprintf(out, "usage: cgfs-sandbox --layout v1|hybrid|v2 [--keep-tty] [--quiet] -- CMD ARGS...\n"
+                      "Runs CMD as root in a throwaway container (new cgroup/mount/pid/uts/ipc/net\n"
+                      "namespaces, scratch cgroups below the caller's, private /etc /home /dev /tmp\n"
+                      "/run, users alice 1000 and bob 1001). Needs root.\n");
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv)
 {
@@ -76,10 +75,14 @@ int main(int argc, char** argv)
         auto result = cgfs_test::run_in_sandbox(config, [&](cgfs_test::SandboxContext&) {
             const char* term = ::getenv("TERM");
             std::string term_var = std::string("TERM=") + (term != nullptr ? term : "dumb");
-            std::vector<std::string> env = {
-                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                "HOME=/root", "USER=root", "LOGNAME=root", "SHELL=/bin/sh", "LANG=C.UTF-8",
-                "container=cgfs-sandbox", term_var};
+            std::vector<std::string> env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                                            "HOME=/root",
+                                            "USER=root",
+                                            "LOGNAME=root",
+                                            "SHELL=/bin/sh",
+                                            "LANG=C.UTF-8",
+                                            "container=cgfs-sandbox",
+                                            term_var};
             std::vector<char*> envp;
             for (auto& e : env)
                 envp.push_back(e.data());

@@ -22,10 +22,15 @@ namespace cgfs_test {
 namespace {
 
 // Knobs recorded for every cgroup directory where they exist.
-constexpr const char* kKnobs[] = {"cpuset.cpus",       "cpuset.mems", "cgroup.clone_children",
-                                  "cgroup.subtree_control", "cgroup.controllers",
-                                  "memory.use_hierarchy",   "notify_on_release",
-                                  "memory.max",             "pids.max"};
+constexpr const char* kKnobs[] = {"cpuset.cpus",
+                                  "cpuset.mems",
+                                  "cgroup.clone_children",
+                                  "cgroup.subtree_control",
+                                  "cgroup.controllers",
+                                  "memory.use_hierarchy",
+                                  "notify_on_release",
+                                  "memory.max",
+                                  "pids.max"};
 
 std::string env_or_empty(const char* name)
 {
@@ -36,8 +41,7 @@ std::string env_or_empty(const char* name)
 std::string owner_mode(const struct stat& st)
 {
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%u:%u %04o", st.st_uid, st.st_gid,
-                  static_cast<unsigned>(st.st_mode & 07777));
+    std::snprintf(buf, sizeof buf, "%u:%u %04o", st.st_uid, st.st_gid, static_cast<unsigned>(st.st_mode & 07777));
     return buf;
 }
 
@@ -53,7 +57,7 @@ std::string trimmed(std::string v)
 void walk(const std::string& key, const std::string& dir, const std::string& rel, dev_t dev,
           std::vector<std::string>& out)
 {
-    struct stat st{};
+    struct stat st {};
     if (::lstat(dir.c_str(), &st) != 0 || st.st_dev != dev)
         return;
     std::string shown = rel.empty() ? "/" : rel;
@@ -68,7 +72,7 @@ void walk(const std::string& key, const std::string& dir, const std::string& rel
         if (name == "." || name == "..")
             continue;
         std::string full = dir + "/" + name;
-        struct stat fst{};
+        struct stat fst {};
         if (::lstat(full.c_str(), &fst) != 0)
             continue;
         if (S_ISDIR(fst.st_mode)) {
@@ -105,23 +109,31 @@ std::string hierarchy_key_of(const std::string& proc_cgroup_line, std::string* p
     return ctrl.empty() ? "unified" : ctrl;
 }
 
-}  // namespace
+} // namespace
 
-std::string module_path() { return env_or_empty("CGFS_MODULE"); }
-std::string driver_path() { return env_or_empty("CGFS_PAM_DRIVER"); }
+std::string module_path()
+{
+    return env_or_empty("CGFS_MODULE");
+}
+std::string driver_path()
+{
+    return env_or_empty("CGFS_PAM_DRIVER");
+}
 
 // ---- Driver --------------------------------------------------------------------------------
 
 Driver::Driver(Container& owner, std::string label, pid_t pid, int stdin_fd, int stdout_fd)
-    : owner_(&owner), label_(std::move(label)), pid_(pid), stdin_fd_(stdin_fd),
-      stdout_fd_(stdout_fd)
-{
-}
+    : owner_(&owner), label_(std::move(label)), pid_(pid), stdin_fd_(stdin_fd), stdout_fd_(stdout_fd)
+{}
 
 Driver::Driver(Driver&& other) noexcept
-    : owner_(other.owner_), label_(std::move(other.label_)), pid_(other.pid_),
-      stdin_fd_(other.stdin_fd_), stdout_fd_(other.stdout_fd_),
-      output_(std::move(other.output_)), finished_(other.finished_)
+    : owner_(other.owner_),
+      label_(std::move(other.label_)),
+      pid_(other.pid_),
+      stdin_fd_(other.stdin_fd_),
+      stdout_fd_(other.stdout_fd_),
+      output_(std::move(other.output_)),
+      finished_(other.finished_)
 {
     other.finished_ = true;
     other.stdin_fd_ = -1;
@@ -133,8 +145,7 @@ Driver::~Driver()
     if (!finished_) {
         try {
             finish();
-        } catch (const std::exception&) {
-        }
+        } catch (const std::exception&) {}
     }
 }
 
@@ -154,22 +165,26 @@ bool Driver::read_more()
 
 void Driver::wait_for(const std::string& line)
 {
-    while (output_.find("\n" + line + "\n") == std::string::npos &&
-           !starts_with(output_, line + "\n")) {
+    while (output_.find("\n" + line + "\n") == std::string::npos && !starts_with(output_, line + "\n")) {
         if (!read_more())
             return;
     }
 }
 
-void Driver::wait_held() { wait_for("held"); }
+void Driver::wait_held()
+{
+    wait_for("held");
+}
 
-void Driver::wait_ready() { wait_for("ready"); }
+void Driver::wait_ready()
+{
+    wait_for("ready");
+}
 
 void Driver::go()
 {
     const char c = 'g';
-    while (::write(stdin_fd_, &c, 1) < 0 && errno == EINTR) {
-    }
+    while (::write(stdin_fd_, &c, 1) < 0 && errno == EINTR) {}
 }
 
 void Driver::release()
@@ -184,15 +199,12 @@ void Driver::finish()
     if (finished_)
         return;
     finished_ = true;
-    release();  // the driver's read() returns 0: it closes the session
-    while (read_more()) {
-    }
+    release(); // the driver's read() returns 0: it closes the session
+    while (read_more()) {}
     ::close(stdout_fd_);
     int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-    output_ += "exit=" + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status)
-                                                           : 128 + WTERMSIG(status)) + "\n";
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
+    output_ += "exit=" + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) + "\n";
     owner_->emit("@@driver " + label_ + "\n" + output_);
 }
 
@@ -200,8 +212,7 @@ void Driver::finish()
 
 bool Container::has(const std::string& key) const
 {
-    return std::any_of(ctx_.hierarchies.begin(), ctx_.hierarchies.end(),
-                       [&](const auto& h) { return h.key == key; });
+    return std::any_of(ctx_.hierarchies.begin(), ctx_.hierarchies.end(), [&](const auto& h) { return h.key == key; });
 }
 
 std::string Container::path(const std::string& spec) const
@@ -288,19 +299,17 @@ void Container::sh(const std::string& command)
         ::_exit(127);
     }
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         throw std::runtime_error("setup command failed: " + command);
 }
 
-void Container::service(const std::string& name, const std::string& args,
-                        const std::string& module, const std::string& extra_lines)
+void Container::service(const std::string& name, const std::string& args, const std::string& module,
+                        const std::string& extra_lines)
 {
     if (::mkdir(confdir().c_str(), 0755) != 0 && errno != EEXIST)
         throw_errno("mkdir " + confdir());
-    std::string text = "session required " + module + (args.empty() ? "" : " " + args) + "\n" +
-                       extra_lines;
+    std::string text = "session required " + module + (args.empty() ? "" : " " + args) + "\n" + extra_lines;
     write_regular_file(confdir() + "/" + name, text, 0644);
     // libpam reads <confdir>/other at every start and logs LOG_ERR when it is missing.
     if (::access((confdir() + "/other").c_str(), F_OK) != 0)
@@ -331,7 +340,7 @@ void Container::snapshot(const std::string& label)
 {
     std::vector<std::string> lines;
     for (const auto& h : ctx_.hierarchies) {
-        struct stat st{};
+        struct stat st {};
         if (::stat(h.mount.c_str(), &st) != 0)
             throw_errno("stat " + h.mount);
         walk(h.key, h.mount, "", st.st_dev, lines);
@@ -345,8 +354,7 @@ void Container::snapshot(const std::string& label)
 }
 
 Driver Container::start(const std::string& label, const std::vector<std::string>& args,
-                        const std::vector<std::string>& env,
-                        const std::vector<std::string>& prefix)
+                        const std::vector<std::string>& env, const std::vector<std::string>& prefix)
 {
     int in[2];
     int outp[2];
@@ -388,8 +396,7 @@ void Container::run(const std::string& label, const std::vector<std::string>& ar
     d.finish();
 }
 
-Report run_scenario(Layout layout, const std::function<void(Container&)>& body,
-                    std::chrono::seconds timeout)
+Report run_scenario(Layout layout, const std::function<void(Container&)>& body, std::chrono::seconds timeout)
 {
     SandboxConfig config;
     config.layout = layout;
@@ -599,4 +606,4 @@ std::set<std::string> v2_delegate_files()
     return out;
 }
 
-}  // namespace cgfs_test
+} // namespace cgfs_test

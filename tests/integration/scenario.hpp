@@ -79,8 +79,8 @@ public:
     // Runs a shell command (setup steps such as remounting read-only); throws unless it exits 0.
     void sh(const std::string& command);
     // Writes <confdir>/<service> = "session required <module> <args>" (plus `extra_lines`).
-    void service(const std::string& name, const std::string& args,
-                 const std::string& module = module_path(), const std::string& extra_lines = "");
+    void service(const std::string& name, const std::string& args, const std::string& module = module_path(),
+                 const std::string& extra_lines = "");
     [[nodiscard]] static std::string confdir() { return "/tmp/pam-confdir"; }
 
     // Records every cgroup directory (owner, mode), the files of non-root directories and every
@@ -89,8 +89,7 @@ public:
     // Starts pam_driver --hold with the standard --confdir and the given arguments. `env` are
     // extra "NAME=value" entries of its environment; `prefix` a command that execs it (setpriv).
     Driver start(const std::string& label, const std::vector<std::string>& args,
-                 const std::vector<std::string>& env = {},
-                 const std::vector<std::string>& prefix = {});
+                 const std::vector<std::string>& env = {}, const std::vector<std::string>& prefix = {});
     // Runs pam_driver to the end (no --hold) and records its output under `label`.
     void run(const std::string& label, const std::vector<std::string>& args);
 
@@ -108,11 +107,11 @@ Report run_scenario(Layout layout, const std::function<void(Container&)>& body,
 // ---- in the test process -----------------------------------------------------------------
 
 struct Snapshot {
-    std::map<std::string, std::string> dirs;   // "freezer:/user/alice/0" -> "1000:1000 0755"
-    std::map<std::string, std::string> files;  // "freezer:/user/alice/0/tasks" -> "1000:1000 0644"
-    std::map<std::string, std::string> knobs;  // "cpuset:/user/cpuset.cpus" -> "0-1"
-    std::vector<std::string> pid1;             // PID 1's /proc/1/cgroup lines
-    std::vector<std::string> lines;            // all of it, as recorded
+    std::map<std::string, std::string> dirs;  // "freezer:/user/alice/0" -> "1000:1000 0755"
+    std::map<std::string, std::string> files; // "freezer:/user/alice/0/tasks" -> "1000:1000 0644"
+    std::map<std::string, std::string> knobs; // "cpuset:/user/cpuset.cpus" -> "0-1"
+    std::vector<std::string> pid1;            // PID 1's /proc/1/cgroup lines
+    std::vector<std::string> lines;           // all of it, as recorded
 
     // Directory paths in hierarchy `key` (e.g. {"/", "/user", "/user/alice"}).
     [[nodiscard]] std::set<std::string> dir_paths(const std::string& key) const;
@@ -125,9 +124,9 @@ struct Snapshot {
 
 struct DriverOutput {
     std::vector<std::string> lines;
-    [[nodiscard]] std::string value(const std::string& key) const;  // first "key=value", or ""
+    [[nodiscard]] std::string value(const std::string& key) const; // first "key=value", or ""
     [[nodiscard]] bool has(const std::string& key) const;
-    [[nodiscard]] int code(const std::string& key) const;            // "open=14 ..." -> 14, -1
+    [[nodiscard]] int code(const std::string& key) const; // "open=14 ..." -> 14, -1
     // Hierarchy key ("freezer", "name=systemd", "unified") -> path, from "<prefix>=" lines.
     [[nodiscard]] std::map<std::string, std::string> cgroups(const std::string& prefix) const;
 };
@@ -136,7 +135,7 @@ struct Report {
     int exit_code = -1;
     bool timed_out = false;
     std::string raw;
-    std::vector<std::string> errors;  // exceptions in the container body
+    std::vector<std::string> errors; // exceptions in the container body
     std::map<std::string, Snapshot> snapshots;
     std::map<std::string, DriverOutput> drivers;
     std::vector<SyslogLine> syslog;
@@ -145,7 +144,7 @@ struct Report {
     [[nodiscard]] const DriverOutput& driver(const std::string& label) const;
     // Syslog messages at exactly `priority` (LOG_ERR, LOG_NOTICE, ...).
     [[nodiscard]] std::vector<std::string> log(int priority) const;
-    [[nodiscard]] std::string describe() const;  // for failure messages
+    [[nodiscard]] std::string describe() const; // for failure messages
 };
 
 Report parse_report(const SandboxResult& result);
@@ -153,4 +152,4 @@ Report parse_report(const SandboxResult& result);
 // Files the kernel lists in /sys/kernel/cgroup/delegate (fallback: the three cgroup.* files).
 std::set<std::string> v2_delegate_files();
 
-}  // namespace cgfs_test
+} // namespace cgfs_test

@@ -33,7 +33,7 @@ using LogLines = std::vector<std::pair<int, std::string>>;
 struct Row {
     std::string label;
     Layout layout = Layout::v1;
-    std::string args;                // the module's arguments, exactly
+    std::string args; // the module's arguments, exactly
     std::string user = "alice";
     bool null_user = false;          // no PAM_USER at all
     std::string passwd;              // a line appended to the container's /etc/passwd
@@ -54,7 +54,10 @@ struct Row {
     std::function<void(const Report&)> custom;
 };
 
-LogLines err(const std::string& text) { return {{LOG_ERR, text}}; }
+LogLines err(const std::string& text)
+{
+    return {{LOG_ERR, text}};
+}
 
 // What the module logs when the Debian line finds none of its hierarchies (SPEC §3: a listed
 // controller that is not mounted is a notice; nothing selectable is one LOG_ERR).
@@ -66,7 +69,10 @@ LogLines none_of_v1_core(const std::string& layout)
             {LOG_ERR, "user 'alice': no cgroup hierarchy selected (layout " + layout + ")"}};
 }
 
-std::string refusal(const std::string& why) { return "refusing session: " + why + ": Invalid argument"; }
+std::string refusal(const std::string& why)
+{
+    return "refusing session: " + why + ": Invalid argument";
+}
 
 std::string no_hierarchy(const std::string& layout)
 {
@@ -112,8 +118,7 @@ void run_row(const Row& row)
         c.snapshot("after");
     });
     check_ran(r);
-    INFO("row: " << row.label << " (" << layout_name(row.layout) << "), args '" << row.args
-                 << "'\n" << r.describe());
+    INFO("row: " << row.label << " (" << layout_name(row.layout) << "), args '" << row.args << "'\n" << r.describe());
     const auto& d = r.driver("main");
     REQUIRE(d.code("start") == kPamSuccess);
     CHECK(d.code("open") == row.open);
@@ -177,15 +182,21 @@ std::vector<Row> user_rows()
     refuse("256 bytes", std::string(256, 'a'), "user name is longer than 255 bytes", true);
     refuse("4096 bytes", std::string(4096, 'b'), "user name is longer than 255 bytes", false);
     refuse("with a tab", "al\tice", "user name contains a control character", true);
-    refuse("with ESC", "al\x1b" "ice", "user name contains a control character", true);
+    refuse("with ESC",
+           "al\x1b"
+           "ice",
+           "user name contains a control character", true);
     refuse("with a newline", "al\nice", "user name contains a control character", false);
-    refuse("with DEL", "al\x7f" "ice", "user name contains a control character", true);
+    refuse("with DEL",
+           "al\x7f"
+           "ice",
+           "user name contains a control character", true);
     refuse("with \\x01", "\x01", "user name contains a control character", false);
     for (const char* name : {"tasks", "notify_on_release", "release_agent"})
         refuse(std::string("'") + name + "'", name,
                std::string("user name '") + name + "' is a cgroup kernel file name", true);
-    for (const char* name : {"cgroup.procs", "cgroup.subtree_control", "memory.max", "pids.max",
-                             "cpu.weight", "io.max", "irq.pressure"})
+    for (const char* name :
+         {"cgroup.procs", "cgroup.subtree_control", "memory.max", "pids.max", "cpu.weight", "io.max", "irq.pressure"})
         refuse(std::string("'") + name + "'", name,
                std::string("user name '") + name + "' collides with cgroup kernel files", true,
                std::string(name) == "cgroup.subtree_control" ? Layout::v2 : Layout::v1);
@@ -209,7 +220,7 @@ std::vector<Row> user_rows()
         v.push_back(r);
     }
     {
-        Row r;  // root is a user like any other (SPEC §4)
+        Row r; // root is a user like any other (SPEC §4)
         r.label = "user root (uid 0)";
         r.args = kV1Args;
         r.user = "root";
@@ -220,7 +231,7 @@ std::vector<Row> user_rows()
         v.push_back(r);
     }
     {
-        Row r;  // NAME_MAX exactly is a valid directory name
+        Row r; // NAME_MAX exactly is a valid directory name
         r.label = "user of 255 bytes";
         r.args = "-c freezer";
         r.user = std::string(255, 'z');
@@ -232,7 +243,7 @@ std::vector<Row> user_rows()
         v.push_back(r);
     }
     {
-        Row r;  // bytes >= 0x80 are not control characters: a UTF-8 name is a directory name
+        Row r; // bytes >= 0x80 are not control characters: a UTF-8 name is a directory name
         r.label = "user with a non-ASCII name";
         r.layout = Layout::hybrid;
         r.args = "-c freezer,unified";
@@ -245,7 +256,7 @@ std::vector<Row> user_rows()
         v.push_back(r);
     }
     {
-        Row r;  // "cgroup" alone is no kernel file; only "cgroup.*" is
+        Row r; // "cgroup" alone is no kernel file; only "cgroup.*" is
         r.label = "user named 'cgroup'";
         r.args = "-c memory";
         r.user = "cgroup";
@@ -278,8 +289,8 @@ std::vector<Row> user_rows()
 std::vector<Row> option_rows()
 {
     std::vector<Row> v;
-    auto row = [&](std::string label, std::string args, int code, LogLines log,
-                   std::vector<std::string> keys, Layout layout = Layout::v1) {
+    auto row = [&](std::string label, std::string args, int code, LogLines log, std::vector<std::string> keys,
+                   Layout layout = Layout::v1) {
         Row r;
         r.label = "options " + std::move(label);
         r.layout = layout;
@@ -295,55 +306,56 @@ std::vector<Row> option_rows()
         v.back().selects_all = true;
     }
     row("-c ',' (an empty list)", "-c ,", kPamSessionErr, err(no_hierarchy("legacy")), {});
-    row("-c ',,,' on cgroup2", "-c ,,,", kPamSessionErr, err(no_hierarchy("unified")), {},
-        Layout::v2);
+    row("-c ',,,' on cgroup2", "-c ,,,", kPamSessionErr, err(no_hierarchy("unified")), {}, Layout::v2);
     row("repeated -c, merged", "-c freezer -c memory", kPamSuccess, {}, {"freezer", "memory"});
     row("repeated -c, same list", "-c freezer -c freezer", kPamSuccess, {}, {"freezer"});
     row("-c all,all", "-c all,all", kPamSuccess, {}, layout_keys(Layout::hybrid), Layout::hybrid);
     v.back().selects_all = true;
     row("-c at the end", "debug -c", kPamSessionErr, err("-c needs a list of controllers"), {});
-    row("-c at the end after a list", "-c freezer -c", kPamSessionErr,
-        err("-c needs a list of controllers"), {}, Layout::hybrid);
+    row("-c at the end after a list", "-c freezer -c", kPamSessionErr, err("-c needs a list of controllers"), {},
+        Layout::hybrid);
     row("-c -c", "-c -c", kPamSessionErr, err("-c: '-c' is not a valid controller name"), {});
     row("unknown controller only", "-c nosuchcontroller", kPamSessionErr,
-        {{LOG_NOTICE, "nosuchcontroller: not mounted, skipped"}, {LOG_ERR, no_hierarchy("legacy")}},
-        {});
+        {{LOG_NOTICE, "nosuchcontroller: not mounted, skipped"}, {LOG_ERR, no_hierarchy("legacy")}}, {});
     row("unknown controller on cgroup2", "-c nosuchcontroller", kPamSessionErr,
-        {{LOG_NOTICE, "nosuchcontroller: not available on cgroup2, skipped"},
-         {LOG_ERR, no_hierarchy("unified")}},
-        {}, Layout::v2);
+        {{LOG_NOTICE, "nosuchcontroller: not available on cgroup2, skipped"}, {LOG_ERR, no_hierarchy("unified")}}, {},
+        Layout::v2);
     row("unknown controller next to a known one", "-c freezer,nosuch", kPamSuccess,
         {{LOG_NOTICE, "nosuch: not mounted, skipped"}}, {"freezer"});
     row("unknown named hierarchy only", "-c name=nosuch", kPamSessionErr,
-        {{LOG_NOTICE, "name=nosuch: not mounted, skipped"}, {LOG_ERR, no_hierarchy("legacy")}},
-        {});
-    row("name= on cgroup2 only", "-c name=systemd", kPamSessionErr,
-        err(no_hierarchy("unified")), {}, Layout::v2);
+        {{LOG_NOTICE, "name=nosuch: not mounted, skipped"}, {LOG_ERR, no_hierarchy("legacy")}}, {});
+    row("name= on cgroup2 only", "-c name=systemd", kPamSessionErr, err(no_hierarchy("unified")), {}, Layout::v2);
     row("unified on v1", "-c unified", kPamSessionErr,
-        {{LOG_NOTICE, "unified: cgroup2 not mounted, skipped"}, {LOG_ERR, no_hierarchy("legacy")}},
-        {});
+        {{LOG_NOTICE, "unified: cgroup2 not mounted, skipped"}, {LOG_ERR, no_hierarchy("legacy")}}, {});
     row("name= empty", "-c name=", kPamSessionErr, err("-c: 'name=' names no hierarchy"), {});
-    row("name= empty after a good item", "-c freezer,name=", kPamSessionErr,
-        err("-c: 'name=' names no hierarchy"), {}, Layout::v2);
-    row("name= with '/'", "-c name=sys/temd", kPamSessionErr,
-        err("-c: 'name=sys/temd' is not a valid hierarchy name"), {});
-    row("all mixed", "-c all,memory", kPamSessionErr,
-        err("-c: 'all' cannot be combined with other controllers"), {});
+    row("name= empty after a good item", "-c freezer,name=", kPamSessionErr, err("-c: 'name=' names no hierarchy"), {},
+        Layout::v2);
+    row("name= with '/'", "-c name=sys/temd", kPamSessionErr, err("-c: 'name=sys/temd' is not a valid hierarchy name"),
+        {});
+    row("all mixed", "-c all,memory", kPamSessionErr, err("-c: 'all' cannot be combined with other controllers"), {});
     row("all in a second -c", "-c memory -c all", kPamSessionErr,
         err("-c: 'all' cannot be combined with other controllers"), {}, Layout::hybrid);
     row("'/' in an item", "-c freezer/../memory", kPamSessionErr,
         err("-c: 'freezer/../memory' is not a valid controller name"), {});
-    row("upper case", "-c Freezer", kPamSessionErr,
-        err("-c: 'Freezer' is not a valid controller name"), {});
-    row("non-ASCII controller", "-c fr\xc3\xa9" "ezer", kPamSessionErr,
-        err("-c: 'fr\xc3\xa9" "ezer' is not a valid controller name"), {});
-    row("non-ASCII unknown token", "d\xc3\xa9" "bug -c freezer", kPamSuccess,
-        err("unknown option 'd\xc3\xa9" "bug' ignored"), {"freezer"});
-    row("unknown token", "bogus_option -c unified", kPamSuccess,
-        err("unknown option 'bogus_option' ignored"), {"unified"}, Layout::v2);
-    row("two unknown tokens", "-x -c freezer Debug", kPamSuccess,
-        {{LOG_ERR, "unknown option '-x' ignored"}, {LOG_ERR, "unknown option 'Debug' ignored"}},
+    row("upper case", "-c Freezer", kPamSessionErr, err("-c: 'Freezer' is not a valid controller name"), {});
+    row("non-ASCII controller",
+        "-c fr\xc3\xa9"
+        "ezer",
+        kPamSessionErr,
+        err("-c: 'fr\xc3\xa9"
+            "ezer' is not a valid controller name"),
+        {});
+    row("non-ASCII unknown token",
+        "d\xc3\xa9"
+        "bug -c freezer",
+        kPamSuccess,
+        err("unknown option 'd\xc3\xa9"
+            "bug' ignored"),
         {"freezer"});
+    row("unknown token", "bogus_option -c unified", kPamSuccess, err("unknown option 'bogus_option' ignored"),
+        {"unified"}, Layout::v2);
+    row("two unknown tokens", "-x -c freezer Debug", kPamSuccess,
+        {{LOG_ERR, "unknown option '-x' ignored"}, {LOG_ERR, "unknown option 'Debug' ignored"}}, {"freezer"});
     {
         // A long list: 120 items, duplicates merged. libpam 1.5.2 reads a service file line
         // in 1,024-byte pieces (each further piece is logged as a broken line), so this is
@@ -367,8 +379,8 @@ const std::string kFakeMountinfo = "mount --bind /tmp/mountinfo /proc/$DRIVER_PI
 std::vector<Row> environment_rows()
 {
     std::vector<Row> v;
-    auto row = [&](std::string label, Layout layout, std::string args, std::string private_mounts,
-                   int code, LogLines log, std::vector<std::string> keys) {
+    auto row = [&](std::string label, Layout layout, std::string args, std::string private_mounts, int code,
+                   LogLines log, std::vector<std::string> keys) {
         Row r;
         r.label = "environment " + std::move(label);
         r.layout = layout;
@@ -384,29 +396,24 @@ std::vector<Row> environment_rows()
     row("no /proc/self/mountinfo", Layout::v1, kV1Args,
         "cp /proc/$DRIVER_PID/cgroup /tmp/cgroup && mount -t tmpfs none /proc/$DRIVER_PID && "
         "cp /tmp/cgroup /proc/$DRIVER_PID/cgroup",
-        kPamSessionErr,
-        err("user 'alice': read /proc/self/mountinfo: No such file or directory"), {});
-    row("empty mountinfo", Layout::hybrid, "",
-        "mount --bind /dev/null /proc/$DRIVER_PID/mountinfo", kPamSessionErr,
+        kPamSessionErr, err("user 'alice': read /proc/self/mountinfo: No such file or directory"), {});
+    row("empty mountinfo", Layout::hybrid, "", "mount --bind /dev/null /proc/$DRIVER_PID/mountinfo", kPamSessionErr,
         err(no_hierarchy("none")), {});
-    row("garbage in mountinfo", Layout::v1, kV1Args,
-        "head -c 65536 /dev/urandom > /tmp/mountinfo && " + kFakeMountinfo, kPamSessionErr,
-        none_of_v1_core("none"), {});
-    row("mountinfo lines cut before ' - '", Layout::v2, "-c unified",
-        "sed 's/ - .*//' /proc/$DRIVER_PID/mountinfo > /tmp/mountinfo && " + kFakeMountinfo,
-        kPamSessionErr,
-        {{LOG_NOTICE, "unified: cgroup2 not mounted, skipped"}, {LOG_ERR, no_hierarchy("none")}},
-        {});
-    row("mountinfo with text fields as ids", Layout::v1, kV1Args,
-        "sed 's/^[0-9]* [0-9]*/x y/' /proc/$DRIVER_PID/mountinfo > /tmp/mountinfo && " +
-            kFakeMountinfo,
+    row("garbage in mountinfo", Layout::v1, kV1Args, "head -c 65536 /dev/urandom > /tmp/mountinfo && " + kFakeMountinfo,
         kPamSessionErr, none_of_v1_core("none"), {});
+    row("mountinfo lines cut before ' - '", Layout::v2, "-c unified",
+        "sed 's/ - .*//' /proc/$DRIVER_PID/mountinfo > /tmp/mountinfo && " + kFakeMountinfo, kPamSessionErr,
+        {{LOG_NOTICE, "unified: cgroup2 not mounted, skipped"}, {LOG_ERR, no_hierarchy("none")}}, {});
+    row("mountinfo with text fields as ids", Layout::v1, kV1Args,
+        "sed 's/^[0-9]* [0-9]*/x y/' /proc/$DRIVER_PID/mountinfo > /tmp/mountinfo && " + kFakeMountinfo, kPamSessionErr,
+        none_of_v1_core("none"), {});
     // A forged line that calls a tmpfs a freezer hierarchy: the fstatfs magic check refuses it,
     // so nothing is ever written outside cgroup file systems.
     row("mountinfo names a tmpfs as a cgroup mount", Layout::v1, "-c freezer",
         "grep -v ' - cgroup ' /proc/$DRIVER_PID/mountinfo > /tmp/mountinfo && "
         "echo '999 1 0:99 / /tmp rw - cgroup cgroup rw,freezer' >> /tmp/mountinfo && "
-        "mkdir -p /tmp/user && " + kFakeMountinfo,
+        "mkdir -p /tmp/user && " +
+            kFakeMountinfo,
         kPamSessionErr,
         {{LOG_NOTICE, "freezer: /tmp: statfs: not a cgroup file system: Operation not "
                       "supported, hierarchy skipped"},
@@ -418,12 +425,10 @@ std::vector<Row> environment_rows()
         "mount --bind /tmp/cgroup /proc/$DRIVER_PID/cgroup",
         kPamSessionErr, none_of_v1_core("none"), {});
     for (Layout l : {Layout::v1, Layout::hybrid, Layout::v2})
-        row("no cgroup mounts at all", l, "",
-            "umount -R /sys/fs/cgroup && mount -t tmpfs none /sys/fs/cgroup", kPamSessionErr,
-            err(no_hierarchy("none")), {});
+        row("no cgroup mounts at all", l, "", "umount -R /sys/fs/cgroup && mount -t tmpfs none /sys/fs/cgroup",
+            kPamSessionErr, err(no_hierarchy("none")), {});
     row("every cgroup line of mountinfo twice", Layout::hybrid, "",
-        "awk '{print} / - cgroup2? /{print}' /proc/$DRIVER_PID/mountinfo > /tmp/mountinfo && " +
-            kFakeMountinfo,
+        "awk '{print} / - cgroup2? /{print}' /proc/$DRIVER_PID/mountinfo > /tmp/mountinfo && " + kFakeMountinfo,
         kPamSuccess, {}, layout_keys(Layout::hybrid));
     // The kernel refuses a hierarchy directly on its own mount point (EBUSY); with a tmpfs in
     // between, mountinfo lists the hierarchy twice at one path, the lower mount hidden.
@@ -431,16 +436,14 @@ std::vector<Row> environment_rows()
         "mount -t tmpfs none /sys/fs/cgroup/freezer && "
         "mount -t cgroup -o freezer again /sys/fs/cgroup/freezer",
         kPamSuccess, {}, kV1Core);
-    row("cgroup2 mounted twice", Layout::v2, "-c unified",
-        "mkdir /tmp/again && mount -t cgroup2 cgroup2 /tmp/again", kPamSuccess, {}, {"unified"});
+    row("cgroup2 mounted twice", Layout::v2, "-c unified", "mkdir /tmp/again && mount -t cgroup2 cgroup2 /tmp/again",
+        kPamSuccess, {}, {"unified"});
     row("a hierarchy also mounted at a second place", Layout::hybrid, "-c memory",
-        "mkdir /tmp/memory && mount -t cgroup -o memory cgroup /tmp/memory", kPamSuccess, {},
-        {"memory"});
+        "mkdir /tmp/memory && mount -t cgroup -o memory cgroup /tmp/memory", kPamSuccess, {}, {"memory"});
     // A bind mount of a subtree next to the whole hierarchy: the widest view is used.
     {
         Row* r = row("a bind-mounted subtree next to the hierarchy", Layout::v1, "-c freezer",
-                     "mkdir /tmp/sub && mount --bind /sys/fs/cgroup/freezer/sub /tmp/sub",
-                     kPamSuccess, {}, {});
+                     "mkdir /tmp/sub && mount --bind /sys/fs/cgroup/freezer/sub /tmp/sub", kPamSuccess, {}, {});
         r->setup = "mkdir /sys/fs/cgroup/freezer/sub";
         r->custom = [](const Report& rep) {
             const auto& s = rep.snap("after");
@@ -453,30 +456,26 @@ std::vector<Row> environment_rows()
     // cgroup lies outside the view), so the session is made below it.
     {
         Row* r = row("only a bind-mounted subtree, caller inside", Layout::v1, "-c freezer",
-                     "mount --bind /sys/fs/cgroup/freezer/sub /sys/fs/cgroup/freezer",
-                     kPamSuccess, {}, {});
+                     "mount --bind /sys/fs/cgroup/freezer/sub /sys/fs/cgroup/freezer", kPamSuccess, {}, {});
         r->driver = {"--in", "freezer:/sub"};
         r->custom = [](const Report& rep) {
             const auto& s = rep.snap("after");
-            std::set<std::string> want = {"/", "/sub", "/sub/user", "/sub/user/alice",
-                                          "/sub/user/alice/0"};
+            std::set<std::string> want = {"/", "/sub", "/sub/user", "/sub/user/alice", "/sub/user/alice/0"};
             CHECK(s.dir_paths("freezer") == want);
             CHECK(s.dirs.at("freezer:/sub/user") == "0:0 0755");
             CHECK(s.dirs.at("freezer:/sub/user/alice") == "1000:1000 0755");
             CHECK(s.dirs.at("freezer:/sub/user/alice/0") == "1000:1000 0755");
-            CHECK(s.non_root_files("freezer") ==
-                  std::set<std::string>{"/sub/user/alice/tasks 1000:1000",
-                                        "/sub/user/alice/cgroup.procs 1000:1000",
-                                        "/sub/user/alice/0/tasks 1000:1000",
-                                        "/sub/user/alice/0/cgroup.procs 1000:1000"});
+            CHECK(s.non_root_files("freezer") == std::set<std::string>{"/sub/user/alice/tasks 1000:1000",
+                                                                       "/sub/user/alice/cgroup.procs 1000:1000",
+                                                                       "/sub/user/alice/0/tasks 1000:1000",
+                                                                       "/sub/user/alice/0/cgroup.procs 1000:1000"});
             check_proc_in(rep.driver("main"), "cgroup", "freezer", "/sub/user/alice/0");
         };
     }
     // Only a subtree is visible and the caller sits outside it: refused, nothing made.
     {
         Row* r = row("only a bind-mounted subtree, caller outside", Layout::v1, "-c freezer",
-                     "mount --bind /sys/fs/cgroup/freezer/sub /sys/fs/cgroup/freezer",
-                     kPamSessionErr,
+                     "mount --bind /sys/fs/cgroup/freezer/sub /sys/fs/cgroup/freezer", kPamSessionErr,
                      err("user 'alice': freezer: /: the caller's cgroup is outside the mount at "
                          "/sys/fs/cgroup/freezer: Invalid cross-device link"),
                      {});
@@ -485,8 +484,8 @@ std::vector<Row> environment_rows()
     // A cgroup namespace rooted at the caller's cgroup, the hierarchies not mounted again in
     // it: the mounts' roots lie above the namespace root ("/.."), so no mount shows the caller.
     {
-        Row* r = row("a cgroup namespace root, hierarchies not remounted", Layout::v1,
-                     "-c freezer,memory", "", kPamSessionErr, {}, {});
+        Row* r = row("a cgroup namespace root, hierarchies not remounted", Layout::v1, "-c freezer,memory", "",
+                     kPamSessionErr, {}, {});
         r->driver = {"--in", "freezer:/ns", "--in", "memory:/ns", "--cgroupns"};
         r->setup = "mkdir /sys/fs/cgroup/freezer/ns /sys/fs/cgroup/memory/ns";
         // memory comes first: it is first in mountinfo.
@@ -499,8 +498,7 @@ std::vector<Row> environment_rows()
         bool v2 = l == Layout::v2;
         std::string key = v2 ? "unified" : "freezer";
         std::string mnt = v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/freezer";
-        Row* r = row("a cgroup namespace root, hierarchy mounted inside", l,
-                     v2 ? "-c unified" : "-c freezer",
+        Row* r = row("a cgroup namespace root, hierarchy mounted inside", l, v2 ? "-c unified" : "-c freezer",
                      v2 ? "umount " + mnt + " && mount -t cgroup2 cgroup2 " + mnt
                         : "umount " + mnt + " && mount -t cgroup -o freezer cgroup " + mnt,
                      kPamSuccess, {}, {});
@@ -509,8 +507,7 @@ std::vector<Row> environment_rows()
         r->custom = [key](const Report& rep) {
             const auto& s = rep.snap("after");
             bool is_v2 = key == "unified";
-            std::set<std::string> want = {"/", "/ns", "/ns/user", "/ns/user/alice",
-                                          "/ns/user/alice/0"};
+            std::set<std::string> want = {"/", "/ns", "/ns/user", "/ns/user/alice", "/ns/user/alice/0"};
             if (is_v2)
                 want.insert("/ns/user/alice/0/session");
             std::set<std::string> got;
@@ -548,8 +545,7 @@ std::vector<Row> mount_rows()
         r.layout = Layout::hybrid;
         r.args = "-c unified";
         r.setup = "umount /sys/fs/cgroup/unified";
-        r.log = {{LOG_NOTICE, "unified: cgroup2 not mounted, skipped"},
-                 {LOG_ERR, no_hierarchy("legacy")}};
+        r.log = {{LOG_NOTICE, "unified: cgroup2 not mounted, skipped"}, {LOG_ERR, no_hierarchy("legacy")}};
         v.push_back(r);
     }
     for (Layout l : {Layout::v1, Layout::v2}) {
@@ -579,20 +575,22 @@ std::vector<Row> all_rows()
 void table(Layout layout)
 {
     auto rows = all_rows();
-    size_t mine = static_cast<size_t>(std::count_if(
-        rows.begin(), rows.end(), [&](const Row& r) { return r.layout == layout; }));
-    static std::set<Layout> printed;  // Catch2 runs the test case once per section
+    size_t mine =
+        static_cast<size_t>(std::count_if(rows.begin(), rows.end(), [&](const Row& r) { return r.layout == layout; }));
+    static std::set<Layout> printed; // Catch2 runs the test case once per section
     if (printed.insert(layout).second)
-        std::printf("bad input table: %zu rows on %s, %zu rows in all\n", mine,
-                    layout_name(layout), rows.size());
+        std::printf("bad input table: %zu rows on %s, %zu rows in all\n", mine, layout_name(layout), rows.size());
     REQUIRE(rows.size() >= kMinRows);
     for (const auto& row : rows) {
         if (row.layout != layout)
             continue;
-        DYNAMIC_SECTION(row.label) { run_row(row); }
+        DYNAMIC_SECTION(row.label)
+        {
+            run_row(row);
+        }
     }
 }
 
-}  // namespace
+} // namespace
 
 CGFS_ALL_LAYOUTS("bad input: the table of options, user names and environments", "[bad]", table)

@@ -106,22 +106,24 @@ void check_ready(Layout layout)
     check_ran(r);
     INFO(r.describe());
     const auto& d = r.driver("check");
-    check_has(d, {
-        "OK   layout: hybrid",
-        "OK   pam: /etc/pam.d/common-session: pam_cgfs.so -c freezer,memory,name=systemd selects memory, freezer, "
-        "name=systemd",
-        "OK   pam: /etc/pam.d/common-session-noninteractive: pam_cgfs.so -c freezer,memory,name=systemd selects "
-        "memory, freezer, name=systemd",
-        "OK   idmap: /usr/bin/newuidmap: setuid root",
-        "OK   idmap: /usr/bin/newgidmap: setuid root",
-        "OK   subids: /etc/subuid: alice has 131072 subordinate uids: a container with 1 level of nesting",
-        "OK   subids: /etc/subgid: alice has 196608 subordinate gids: a container with 2 levels of nesting",
-        "OK   session: freezer: /user/alice/0 is delegated to alice",
-        "OK   session: memory: /user/alice/0 is delegated to alice",
-        "OK   session: name=systemd: /user/alice/0 is delegated to alice",
-        "OK   limits: /etc/security/cgfs.conf: alice: pids.max 100 (line 1)",
-        "OK   limits: /etc/security/cgfs.conf: alice: memory.max 1073741824 (line 2)",
-    });
+    check_has(
+        d,
+        {
+            "OK   layout: hybrid",
+            "OK   pam: /etc/pam.d/common-session: pam_cgfs.so -c freezer,memory,name=systemd selects memory, freezer, "
+            "name=systemd",
+            "OK   pam: /etc/pam.d/common-session-noninteractive: pam_cgfs.so -c freezer,memory,name=systemd selects "
+            "memory, freezer, name=systemd",
+            "OK   idmap: /usr/bin/newuidmap: setuid root",
+            "OK   idmap: /usr/bin/newgidmap: setuid root",
+            "OK   subids: /etc/subuid: alice has 131072 subordinate uids: a container with 1 level of nesting",
+            "OK   subids: /etc/subgid: alice has 196608 subordinate gids: a container with 2 levels of nesting",
+            "OK   session: freezer: /user/alice/0 is delegated to alice",
+            "OK   session: memory: /user/alice/0 is delegated to alice",
+            "OK   session: name=systemd: /user/alice/0 is delegated to alice",
+            "OK   limits: /etc/security/cgfs.conf: alice: pids.max 100 (line 1)",
+            "OK   limits: /etc/security/cgfs.conf: alice: memory.max 1073741824 (line 2)",
+        });
     // layout, one line per hierarchy, 2 pam, delegate, userns, 2 idmap, 2 subids, 3 session, 2 limits
     const std::size_t oks = 1 + hierarchy_lines(Layout::hybrid).size() + 2 + 1 + 1 + 2 + 2 + 3 + 2;
     CHECK(d.lines.size() == oks + 2);
@@ -155,28 +157,32 @@ void check_broken(Layout layout)
     });
     check_ran(r);
     INFO(r.describe());
-    check_has(r.driver("check"), {
-        "OK   pam: /etc/pam.d/common-session: pam_cgfs.so -c freezer,memory,name=systemd selects memory, freezer, "
-        "name=systemd",
-        "FAIL pam: /etc/pam.d/common-session-noninteractive: no pam_cgfs.so session line",
-        "     fix: pam-auth-update --enable cgfs",
-        "WARN subids: /etc/subuid: alice has 65536 subordinate uids: one container, no nesting (one level needs 131072)",
-        "FAIL subids: /etc/subgid: alice has 0 subordinate gids; an unprivileged container needs 65536",
-        "     fix: usermod --add-subgids FIRST-LAST alice (131072 ids for one level of nesting)",
-        "WARN session: freezer: this session sits in /, which alice cannot write",
-        "     fix: log in again as alice once the module line is in place",
-        "WARN limits: /etc/security/cgfs.conf: line 1: 'lots' is not a valid value for pids.max; skipped",
-        "OK   limits: /etc/security/cgfs.conf: none for alice",
-        "exit=2",
-    });
+    check_has(
+        r.driver("check"),
+        {
+            "OK   pam: /etc/pam.d/common-session: pam_cgfs.so -c freezer,memory,name=systemd selects memory, freezer, "
+            "name=systemd",
+            "FAIL pam: /etc/pam.d/common-session-noninteractive: no pam_cgfs.so session line",
+            "     fix: pam-auth-update --enable cgfs",
+            "WARN subids: /etc/subuid: alice has 65536 subordinate uids: one container, no nesting (one level needs "
+            "131072)",
+            "FAIL subids: /etc/subgid: alice has 0 subordinate gids; an unprivileged container needs 65536",
+            "     fix: usermod --add-subgids FIRST-LAST alice (131072 ids for one level of nesting)",
+            "WARN session: freezer: this session sits in /, which alice cannot write",
+            "     fix: log in again as alice once the module line is in place",
+            "WARN limits: /etc/security/cgfs.conf: line 1: 'lots' is not a valid value for pids.max; skipped",
+            "OK   limits: /etc/security/cgfs.conf: none for alice",
+            "exit=2",
+        });
     const auto& bare = r.driver("bare");
     CHECK(bare.lines.at(0) == "FAIL layout: no cgroup file system is mounted");
     CHECK(bare.lines.at(1) == "     fix: mount cgroup2 on /sys/fs/cgroup (systemd does this at boot)");
-    check_has(bare, {
-        "FAIL pam: /etc/pam.d/common-session: read /etc/pam.d/common-session: No such file or directory",
-        "FAIL subids: /etc/subuid: libsubid could not read the subuid database: No such file or directory",
-        "exit=2",
-    });
+    check_has(bare,
+              {
+                  "FAIL pam: /etc/pam.d/common-session: read /etc/pam.d/common-session: No such file or directory",
+                  "FAIL subids: /etc/subuid: libsubid could not read the subuid database: No such file or directory",
+                  "exit=2",
+              });
     // Without hierarchies there is no session line.
     for (const auto& line : bare.lines)
         CHECK(line.rfind("OK   session", 0) != 0);
@@ -193,7 +199,7 @@ void status_and_reap(Layout layout)
         c.service("cgfs-test", "-c freezer");
         Driver a = c.start("a", alice());
         a.wait_held();
-        c.run("b", alice({"--no-close"}));  // session 1 stays behind, empty: stale
+        c.run("b", alice({"--no-close"})); // session 1 stays behind, empty: stale
         c.mkdir("freezer:/user/alice/0/c1", kAliceUid, kAliceUid);
         ctl(c, "status", "status alice");
         ctl(c, "status-json", "status alice --json");
@@ -211,13 +217,13 @@ void status_and_reap(Layout layout)
     check_ran(r);
     INFO(r.describe());
     check_block(r.driver("status"), {
-        "freezer (cgroup v1) at /sys/fs/cgroup/freezer, BASE /",
-        "/user",
-        "└── alice [owner alice]",
-        "    ├── 0 [owner alice, 1 process]",
-        "    │   └── c1",
-        "    └── 1 [owner alice, 0 processes, stale]",
-    });
+                                        "freezer (cgroup v1) at /sys/fs/cgroup/freezer, BASE /",
+                                        "/user",
+                                        "└── alice [owner alice]",
+                                        "    ├── 0 [owner alice, 1 process]",
+                                        "    │   └── c1",
+                                        "    └── 1 [owner alice, 0 processes, stale]",
+                                    });
     CHECK(r.driver("status").lines.front() == "layout: hybrid");
     CHECK(r.driver("status").lines.back() == "exit=0");
     CHECK(r.driver("status-json").lines.back() == "exit=0");
@@ -260,7 +266,7 @@ void status_and_reap(Layout layout)
     CHECK(r.driver("args4").lines.back() == "exit=64");
 }
 
-}  // namespace
+} // namespace
 
 CGFS_LAYOUT_TEST("cgfsctl: check on a ready host", "[cgfsctl]", check_ready, hybrid)
 CGFS_LAYOUT_TEST("cgfsctl: check on broken hosts", "[cgfsctl]", check_broken, hybrid)

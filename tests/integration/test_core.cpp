@@ -225,19 +225,22 @@ void root_as_user(Layout layout)
     check_log(r, LOG_ERR, 0);
 }
 
-void stale_old_leaf(Layout layout) { stale_leaf_reaped(layout, 3600); }
-void stale_young_leaf(Layout layout) { stale_leaf_reaped(layout, 0); }
+void stale_old_leaf(Layout layout)
+{
+    stale_leaf_reaped(layout, 3600);
+}
+void stale_young_leaf(Layout layout)
+{
+    stale_leaf_reaped(layout, 0);
+}
 
-}  // namespace
+} // namespace
 
 CGFS_ALL_LAYOUTS("core: open and close one session", "[core]", open_close)
 CGFS_ALL_LAYOUTS("core: two concurrent sessions get 0 and 1", "[core]", two_sessions)
-CGFS_ALL_LAYOUTS("core: su - alice from alice's session creates nothing", "[core]",
-                 su_from_own_session)
-CGFS_ALL_LAYOUTS("core: a stale leaf from an hour ago is reaped at the next open", "[core]",
-                 stale_old_leaf)
-CGFS_ALL_LAYOUTS("core: a stale leaf made just before the open call is reaped", "[core]",
-                 stale_young_leaf)
+CGFS_ALL_LAYOUTS("core: su - alice from alice's session creates nothing", "[core]", su_from_own_session)
+CGFS_ALL_LAYOUTS("core: a stale leaf from an hour ago is reaped at the next open", "[core]", stale_old_leaf)
+CGFS_ALL_LAYOUTS("core: a stale leaf made just before the open call is reaped", "[core]", stale_young_leaf)
 CGFS_ALL_LAYOUTS("core: close without open data", "[core]", close_without_open)
 CGFS_ALL_LAYOUTS("core: close twice", "[core]", close_twice)
 CGFS_ALL_LAYOUTS("core: close without privilege", "[core]", close_unprivileged)

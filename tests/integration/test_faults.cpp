@@ -23,45 +23,49 @@ using namespace cgfs_test;
 
 namespace {
 
-constexpr auto kFaultTimeout = std::chrono::seconds(300);  // ASan: hybrid ~115 s
+constexpr auto kFaultTimeout = std::chrono::seconds(300); // ASan: hybrid ~115 s
 // SIGKILL before every state-changing system call of a first login's open and close, one run
 // each, with a clean login and logout after every run.
 void kill_at_every_point(Layout layout)
 {
     REQUIRE_FALSE(fault_module().empty());
     auto prof = core_profile(layout);
-    auto r = run_scenario(layout, [&](Container& c) {
-        c.service("cgfs-test", prof.args);
-        c.service("cgfs-fault", prof.args, fault_module());
-        // The points of an undisturbed login, from the state every run starts in.
-        size_t open_points = 0;
-        {
-            Driver d = c.start("trace", alice({}, "cgfs-fault"), {std::string("CGFS_FAULT_TRACE=") + kTrace});
-            d.wait_held();
-            open_points = trace_lines();
-            d.finish();
-        }
-        const size_t points = trace_lines();
-        emit_lines(c, "points", split_lines(read_file(kTrace)));
-        remove_base_user(c, prof.keys);
-        c.snapshot("initial");
-        for (size_t k = 1; k <= points; ++k) {
-            const std::string n = std::to_string(k);
+    auto r = run_scenario(
+        layout,
+        [&](Container& c) {
+            c.service("cgfs-test", prof.args);
+            c.service("cgfs-fault", prof.args, fault_module());
+            // The points of an undisturbed login, from the state every run starts in.
+            size_t open_points = 0;
             {
-                Driver d = c.start("kill-" + n, alice({}, "cgfs-fault"), {"CGFS_FAULT_AT=" + n});
-                d.wait_held();  // returns at EOF when killed during open
-                d.finish();     // a held one closes and is killed there
+                Driver d = c.start("trace", alice({}, "cgfs-fault"), {std::string("CGFS_FAULT_TRACE=") + kTrace});
+                d.wait_held();
+                open_points = trace_lines();
+                d.finish();
             }
-            c.snapshot("left-" + n);
-            Driver next = c.start("next-" + n, alice());
-            next.wait_held();
-            c.snapshot("next-" + n);
-            next.finish();
+            const size_t points = trace_lines();
+            emit_lines(c, "points", split_lines(read_file(kTrace)));
             remove_base_user(c, prof.keys);
-            c.snapshot("clean-" + n);
-        }
-        emit_lines(c, "figures", {"points=" + std::to_string(points), "open_points=" + std::to_string(open_points)});
-    }, kFaultTimeout);
+            c.snapshot("initial");
+            for (size_t k = 1; k <= points; ++k) {
+                const std::string n = std::to_string(k);
+                {
+                    Driver d = c.start("kill-" + n, alice({}, "cgfs-fault"), {"CGFS_FAULT_AT=" + n});
+                    d.wait_held(); // returns at EOF when killed during open
+                    d.finish();    // a held one closes and is killed there
+                }
+                c.snapshot("left-" + n);
+                Driver next = c.start("next-" + n, alice());
+                next.wait_held();
+                c.snapshot("next-" + n);
+                next.finish();
+                remove_base_user(c, prof.keys);
+                c.snapshot("clean-" + n);
+            }
+            emit_lines(c, "figures",
+                       {"points=" + std::to_string(points), "open_points=" + std::to_string(open_points)});
+        },
+        kFaultTimeout);
     check_ran(r);
     const auto& f = r.driver("figures");
     const size_t points = std::stoul(f.value("points"));
@@ -76,7 +80,7 @@ void kill_at_every_point(Layout layout)
         const std::string n = std::to_string(k);
         INFO("killed before point " << k << ": " << trace.at(k - 1));
         const auto& killed = r.driver("kill-" + n);
-        CHECK(killed.value("exit") == "137");  // the point was reached and the process died there
+        CHECK(killed.value("exit") == "137"); // the point was reached and the process died there
         CHECK(killed.has("open") == (k > open_points));
         if (user_tree(r.snap("left-" + n), prof.keys.front(), "alice").size() > 0)
             ++partial;
@@ -123,8 +127,14 @@ void cgroup2_limit(Layout layout, const std::string& knob)
     check_log(r, LOG_ERR, 1, {"'alice'", "/user/alice/1", "Resource temporarily unavailable"});
 }
 
-void max_descendants(Layout layout) { cgroup2_limit(layout, "cgroup.max.descendants"); }
-void max_depth(Layout layout) { cgroup2_limit(layout, "cgroup.max.depth"); }
+void max_descendants(Layout layout)
+{
+    cgroup2_limit(layout, "cgroup.max.descendants");
+}
+void max_depth(Layout layout)
+{
+    cgroup2_limit(layout, "cgroup.max.depth");
+}
 
 // A login service that runs as root without CAP_DAC_OVERRIDE (a hardened sshd): the module can
 // make user/alice but not write into it once it is alice's. EACCES, PAM_SESSION_ERR, one line,
@@ -166,8 +176,8 @@ void unmounted_between_discovery_and_use(Layout layout)
     REQUIRE_FALSE(fault_module().empty());
     const std::string key = layout == Layout::v2 ? "unified" : "freezer";
     const std::string mnt = layout == Layout::v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/freezer";
-    const std::string mount_cmd = layout == Layout::v2 ? "mount -t cgroup2 cgroup2 " + mnt
-                                                       : "mount -t cgroup -o freezer cgroup " + mnt;
+    const std::string mount_cmd =
+        layout == Layout::v2 ? "mount -t cgroup2 cgroup2 " + mnt : "mount -t cgroup -o freezer cgroup " + mnt;
     const std::string args = "-c " + std::string(layout == Layout::v2 ? "unified" : "freezer");
     auto r = run_scenario(layout, [&](Container& c) {
         c.service("cgfs-fault", args, fault_module());
@@ -177,7 +187,7 @@ void unmounted_between_discovery_and_use(Layout layout)
         if (::waitpid(d.pid(), &status, WUNTRACED) != d.pid() || !WIFSTOPPED(status))
             throw std::runtime_error("the driver did not stop at the first fault point");
         c.sh("umount -l " + mnt);
-        ::kill(d.pid(), SIGCONT);  // our own child
+        ::kill(d.pid(), SIGCONT); // our own child
         d.wait_held();
         d.finish();
         c.sh(mount_cmd);
@@ -191,10 +201,10 @@ void unmounted_between_discovery_and_use(Layout layout)
     CHECK(d.code("open") == kPamSuccess);
     check_proc_in(d, "cgroup", key, session_leaf(key, "alice", 0));
     CHECK(d.code("close") == kPamSuccess);
-    check_proc_in(d, "cgroup_after_close", key, session_leaf(key, "alice", 0));  // left there
+    check_proc_in(d, "cgroup_after_close", key, session_leaf(key, "alice", 0)); // left there
     check_sessions(r.snap("remounted"), key, "alice", kAliceUid, {0});
     CHECK(r.driver("next").code("open") == kPamSuccess);
-    check_proc_in(r.driver("next"), "cgroup", key, session_leaf(key, "alice", 0));  // 0 reaped, reused
+    check_proc_in(r.driver("next"), "cgroup", key, session_leaf(key, "alice", 0)); // 0 reaped, reused
     check_no_session(r.snap("after"), key, "alice", true);
     check_log(r, LOG_ERR, 0);
 }
@@ -221,10 +231,10 @@ void reaped_and_recreated_under_an_open(Layout layout)
         int status = 0;
         if (::waitpid(a.pid(), &status, WUNTRACED) != a.pid() || !WIFSTOPPED(status))
             throw std::runtime_error("login A did not stop after its mkdir");
-        c.backdate(key + ":/user/alice/0", 10);  // plainly older than B's open
+        c.backdate(key + ":/user/alice/0", 10); // plainly older than B's open
         Driver b = c.start("B", alice());
         b.wait_held();
-        ::kill(a.pid(), SIGCONT);  // our own child
+        ::kill(a.pid(), SIGCONT); // our own child
         a.wait_held();
         emit_procs(c, {key}, "procs");
         c.snapshot("both");
@@ -244,7 +254,7 @@ void reaped_and_recreated_under_an_open(Layout layout)
     check_log(r, LOG_ERR, 0);
 }
 
-}  // namespace
+} // namespace
 
 CGFS_ALL_LAYOUTS("faults: a fresh cgroup reaped and made again under an open", "[faults]",
                  reaped_and_recreated_under_an_open)

@@ -36,8 +36,7 @@ std::vector<std::string> in_all(const std::vector<std::string>& specs)
 // Standard shape: set up, snapshot "before", driver "main" held open, snapshot "open", close,
 // snapshot "closed".
 Report open_hold_close(Layout layout, const std::string& args, const std::string& service,
-                       const std::vector<std::string>& driver_args,
-                       const std::function<void(Container&)>& setup = {})
+                       const std::vector<std::string>& driver_args, const std::function<void(Container&)>& setup = {})
 {
     return run_scenario(layout, [&](Container& c) {
         if (setup)
@@ -61,13 +60,12 @@ Report open_hold_close(Layout layout, const std::string& args, const std::string
 void c01(Layout layout, const std::string& scope, const std::string& service, bool own_slice)
 {
     std::string scope_spec = "name=systemd:" + scope;
-    auto r = open_hold_close(
-        layout, "-c freezer,memory,name=systemd", service,
-        as("alice", service, in_all({scope_spec, "freezer:/", "memory:/user.slice"})),
-        [&](Container& c) {
-            c.mkdir("name=systemd:/init.scope");
-            c.move(1, "name=systemd:/init.scope");
-        });
+    auto r = open_hold_close(layout, "-c freezer,memory,name=systemd", service,
+                             as("alice", service, in_all({scope_spec, "freezer:/", "memory:/user.slice"})),
+                             [&](Container& c) {
+                                 c.mkdir("name=systemd:/init.scope");
+                                 c.move(1, "name=systemd:/init.scope");
+                             });
     check_ran(r);
     INFO(r.describe());
     const auto& d = r.driver("main");
@@ -111,8 +109,7 @@ void c01_foreign_scope(Layout l)
 void c01_lookalike(Layout layout)
 {
     std::string deep = "/srv/user.slice/user-1000.slice/session-4.scope";
-    auto r = open_hold_close(layout, "-c name=systemd", "sshd",
-                             as("alice", "sshd", in_all({"name=systemd:" + deep})));
+    auto r = open_hold_close(layout, "-c name=systemd", "sshd", as("alice", "sshd", in_all({"name=systemd:" + deep})));
     check_ran(r);
     INFO(r.describe());
     CHECK(r.driver("main").code("open") == kPamSuccess);
@@ -127,8 +124,7 @@ void c02(Layout layout, const std::string& umask_value)
 {
     std::string args = layout == Layout::v1 ? "-c freezer,memory" : "-c unified";
     std::vector<std::string> keys =
-        layout == Layout::v1 ? std::vector<std::string>{"freezer", "memory"}
-                             : std::vector<std::string>{"unified"};
+        layout == Layout::v1 ? std::vector<std::string>{"freezer", "memory"} : std::vector<std::string>{"unified"};
     auto r = open_hold_close(layout, args, "login", as("alice", "login", {"--umask", umask_value}));
     check_ran(r);
     INFO(r.describe());
@@ -142,8 +138,14 @@ void c02(Layout layout, const std::string& umask_value)
     check_log(r, LOG_ERR, 0);
 }
 
-void c02_077(Layout l) { c02(l, "077"); }
-void c02_027(Layout l) { c02(l, "027"); }
+void c02_077(Layout l)
+{
+    c02(l, "077");
+}
+void c02_027(Layout l)
+{
+    c02(l, "027");
+}
 
 // ---- C03: a real stack loads the module ---------------------------------------------------
 
@@ -168,8 +170,7 @@ void c04(const std::string& args, const std::set<std::string>& selected)
     // own, so BASE holds no process and may enable what it is offered (cgroup-v2.rst: no
     // internal processes; a BASE that holds processes is a [real-v2] scenario).
     auto r = open_hold_close(Layout::v2, args, "login",
-                             as("alice", "login",
-                                {"--act-as-user", "--enable", "memory", "--enable", "pids"}),
+                             as("alice", "login", {"--act-as-user", "--enable", "memory", "--enable", "pids"}),
                              [](Container& c) {
                                  c.move(1, "unified:/init.scope");
                                  c.move(::getpid(), "unified:/system.slice/ssh.service");
@@ -206,8 +207,7 @@ const std::string kScope2 = "/user.slice/user-1000.slice/session-2.scope";
 void c05(Layout layout)
 {
     auto r = open_hold_close(layout, "-c freezer,memory,name=systemd", "login",
-                             as("alice", "login",
-                                in_all({"name=systemd:" + kScope2, "unified:" + kScope2})),
+                             as("alice", "login", in_all({"name=systemd:" + kScope2, "unified:" + kScope2})),
                              [](Container& c) {
                                  c.mkdir("name=systemd:/init.scope");
                                  c.move(1, "name=systemd:/init.scope");
@@ -230,14 +230,13 @@ void c05(Layout layout)
 
 void c06(Layout layout)
 {
-    auto r = open_hold_close(layout, "-c freezer,memory,name=systemd,unified", "login",
-                             as("alice", "login",
-                                {"--in", "name=systemd:" + kScope2, "--in", "unified:" + kScope2,
-                                 "--act-as-user"}),
-                             [](Container& c) {
-                                 c.mkdir("name=systemd:/init.scope");
-                                 c.move(1, "name=systemd:/init.scope");
-                             });
+    auto r = open_hold_close(
+        layout, "-c freezer,memory,name=systemd,unified", "login",
+        as("alice", "login", {"--in", "name=systemd:" + kScope2, "--in", "unified:" + kScope2, "--act-as-user"}),
+        [](Container& c) {
+            c.mkdir("name=systemd:/init.scope");
+            c.move(1, "name=systemd:/init.scope");
+        });
     check_ran(r);
     INFO(r.describe());
     const auto& d = r.driver("main");
@@ -289,12 +288,11 @@ void c07_all(const std::string& args)
 // twice instead.
 void c07_mounted_twice()
 {
-    auto r = open_hold_close(Layout::v1, "-c freezer", "login", as("alice", "login"),
-                             [](Container& c) {
-                                 c.sh("mkdir /sys/fs/cgroup/freezer-again && "
-                                      "mount -t cgroup -o freezer cgroup "
-                                      "/sys/fs/cgroup/freezer-again");
-                             });
+    auto r = open_hold_close(Layout::v1, "-c freezer", "login", as("alice", "login"), [](Container& c) {
+        c.sh("mkdir /sys/fs/cgroup/freezer-again && "
+             "mount -t cgroup -o freezer cgroup "
+             "/sys/fs/cgroup/freezer-again");
+    });
     check_ran(r);
     INFO(r.describe());
     CHECK(r.driver("main").code("open") == kPamSuccess);
@@ -341,8 +339,7 @@ void c07_cpu(const std::vector<std::string>& controllers)
 void c07_all_mixed()
 {
     // --no-close: close refuses the same options again (a second LOG_ERR, by design).
-    auto r = open_hold_close(Layout::v1, "-c all,memory", "login",
-                             as("alice", "login", {"--no-close"}));
+    auto r = open_hold_close(Layout::v1, "-c all,memory", "login", as("alice", "login", {"--no-close"}));
     check_ran(r);
     INFO(r.describe());
     CHECK(r.driver("main").code("open") == kPamSessionErr);
@@ -369,8 +366,7 @@ void c07_unmounted_blkio()
 
 void c08()
 {
-    auto r = open_hold_close(Layout::v1, "-c cpuset,freezer", "login",
-                             as("alice", "login", {"--act-as-user"}));
+    auto r = open_hold_close(Layout::v1, "-c cpuset,freezer", "login", as("alice", "login", {"--act-as-user"}));
     check_ran(r);
     INFO(r.describe());
     const auto& d = r.driver("main");
@@ -407,14 +403,13 @@ void c08()
 // A stale alice-owned leaf with empty cpus: repaired or refused, never success outside it.
 void c08_stale_empty_cpuset()
 {
-    auto r = open_hold_close(Layout::v1, "-c cpuset,freezer", "login", as("alice", "login"),
-                             [](Container& c) {
-                                 c.mkdir("cpuset:/user");
-                                 c.mkdir("cpuset:/user/alice", kAliceUid, kAliceUid);
-                                 c.sh("mkdir /sys/fs/cgroup/cpuset/user/alice/0 && chown -R "
-                                      "1000:1000 /sys/fs/cgroup/cpuset/user/alice/0");
-                                 c.backdate("cpuset:/user/alice/0", 3600);
-                             });
+    auto r = open_hold_close(Layout::v1, "-c cpuset,freezer", "login", as("alice", "login"), [](Container& c) {
+        c.mkdir("cpuset:/user");
+        c.mkdir("cpuset:/user/alice", kAliceUid, kAliceUid);
+        c.sh("mkdir /sys/fs/cgroup/cpuset/user/alice/0 && chown -R "
+             "1000:1000 /sys/fs/cgroup/cpuset/user/alice/0");
+        c.backdate("cpuset:/user/alice/0", 3600);
+    });
     check_ran(r);
     INFO(r.describe());
     const auto& d = r.driver("main");
@@ -437,8 +432,7 @@ void c08_stale_empty_cpuset()
 
 void c09_no_systemd()
 {
-    auto r = open_hold_close(Layout::v1, "-c freezer,memory,name=systemd", "login",
-                             as("alice", "login"));
+    auto r = open_hold_close(Layout::v1, "-c freezer,memory,name=systemd", "login", as("alice", "login"));
     check_ran(r);
     INFO(r.describe());
     CHECK(r.driver("main").code("open") == kPamSuccess);
@@ -476,8 +470,7 @@ void c09_consolekit()
 void c10_unprivileged(Layout layout)
 {
     auto prof = core_profile(layout);
-    auto r = open_hold_close(layout, prof.args, "login",
-                             as("alice", "login", {"--caller-uid", "1000"}));
+    auto r = open_hold_close(layout, prof.args, "login", as("alice", "login", {"--caller-uid", "1000"}));
     check_ran(r);
     INFO(r.describe());
     const auto& d = r.driver("main");
@@ -504,11 +497,10 @@ void c10_no_proc_cgroups(Layout layout)
     check_log(r, LOG_ERR, 0);
 }
 
-}  // namespace
+} // namespace
 
 CGFS_LAYOUT_TEST("C01: user@1000.service stays where logind put it", "[c01]", c01_user_manager, v1)
-CGFS_LAYOUT_TEST("C01: user@1000.service stays where logind put it", "[c01]", c01_user_manager,
-                 hybrid)
+CGFS_LAYOUT_TEST("C01: user@1000.service stays where logind put it", "[c01]", c01_user_manager, hybrid)
 CGFS_LAYOUT_TEST("C01: session scope kept in place (sshd)", "[c01]", c01_session_scope, v1)
 CGFS_LAYOUT_TEST("C01: session scope kept in place (sshd)", "[c01]", c01_session_scope, hybrid)
 CGFS_LAYOUT_TEST("C01: bob's scope is foreign to alice", "[c01]", c01_foreign_scope, v1)
@@ -526,25 +518,47 @@ TEST_CASE("C04: pure v2 with the stock line delegates a usable subtree", "[v2][c
 {
     c04("-c freezer,memory,name=systemd", {"memory"});
 }
-TEST_CASE("C04: pure v2 with -c all delegates a usable subtree", "[v2][c04]") {
+TEST_CASE("C04: pure v2 with -c all delegates a usable subtree", "[v2][c04]")
+{
     c04("-c all", {"memory", "pids"});
 }
 
 CGFS_LAYOUT_TEST("C05: hybrid without unified leaves cgroup2 alone", "[c05]", c05, hybrid)
 CGFS_LAYOUT_TEST("C06: hybrid with unified delegates the scope", "[c06]", c06, hybrid)
 
-TEST_CASE("C07: -c all delegates every mounted hierarchy", "[v1][c07]") { c07_all("-c all"); }
-TEST_CASE("C07: no -c means all", "[v1][c07]") { c07_all(""); }
-TEST_CASE("C07: a hierarchy mounted twice is handled once", "[v1][c07]") { c07_mounted_twice(); }
-TEST_CASE("C07: -c cpu selects the cpu hierarchy only", "[v1][c07]") { c07_cpu({"cpu"}); }
+TEST_CASE("C07: -c all delegates every mounted hierarchy", "[v1][c07]")
+{
+    c07_all("-c all");
+}
+TEST_CASE("C07: no -c means all", "[v1][c07]")
+{
+    c07_all("");
+}
+TEST_CASE("C07: a hierarchy mounted twice is handled once", "[v1][c07]")
+{
+    c07_mounted_twice();
+}
+TEST_CASE("C07: -c cpu selects the cpu hierarchy only", "[v1][c07]")
+{
+    c07_cpu({"cpu"});
+}
 TEST_CASE("C07: -c cpu,cpuacct selects each hierarchy holding them once", "[v1][c07]")
 {
     c07_cpu({"cpu", "cpuacct"});
 }
-TEST_CASE("C07: -c all,memory is refused loudly", "[v1][c07]") { c07_all_mixed(); }
-TEST_CASE("C07: an unmounted controller is a notice", "[v1][c07]") { c07_unmounted_blkio(); }
+TEST_CASE("C07: -c all,memory is refused loudly", "[v1][c07]")
+{
+    c07_all_mixed();
+}
+TEST_CASE("C07: an unmounted controller is a notice", "[v1][c07]")
+{
+    c07_unmounted_blkio();
+}
 
-TEST_CASE("C08: cpusets are never empty", "[v1][c08]") { c08(); }
+TEST_CASE("C08: cpusets are never empty", "[v1][c08]")
+{
+    c08();
+}
 TEST_CASE("C08: a stale leaf with empty cpus is repaired or refused", "[v1][c08]")
 {
     c08_stale_empty_cpuset();
@@ -559,6 +573,5 @@ TEST_CASE("C09: a root-owned ConsoleKit cgroup is left for a new tree", "[v1][c0
     c09_consolekit();
 }
 
-CGFS_ALL_LAYOUTS("C10: a caller without privilege gets PAM_SESSION_ERR", "[c10]",
-                 c10_unprivileged)
+CGFS_ALL_LAYOUTS("C10: a caller without privilege gets PAM_SESSION_ERR", "[c10]", c10_unprivileged)
 CGFS_ALL_LAYOUTS("C10: /proc/cgroups does not matter", "[c10]", c10_no_proc_cgroups)

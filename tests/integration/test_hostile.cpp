@@ -23,7 +23,7 @@ using namespace cgfs_test;
 
 namespace {
 
-constexpr int kRaceLogins = 12;  // concurrent logins of alice while she interferes
+constexpr int kRaceLogins = 12; // concurrent logins of alice while she interferes
 constexpr auto kHostileTimeout = std::chrono::seconds(120);
 const std::string kAsAlice = "setpriv --reuid=1000 --regid=1000 --clear-groups ";
 
@@ -44,9 +44,7 @@ std::string actions(const std::string& key, const std::string& m, const std::str
     const bool v2 = key == "unified";
     const std::string u = m + "/user/alice";
     std::string s;
-    auto t = [&](const std::string& name, const std::string& cmd) {
-        s += "t " + k + "." + name + " " + cmd + "\n";
-    };
+    auto t = [&](const std::string& name, const std::string& cmd) { s += "t " + k + "." + name + " " + cmd + "\n"; };
     // Directories named like future session indexes, like bob's tree, and plain ones.
     t("future_index", "mkdir " + u + "/1");
     t("future_index2", "mkdir " + u + "/2");
@@ -105,87 +103,92 @@ void hostile(Layout layout)
     std::vector<std::string> race;
     for (int i = 0; i < kRaceLogins; ++i)
         race.push_back("race-" + std::to_string(i));
-    auto r = run_scenario(layout, [&](Container& c) {
-        c.service("cgfs-test", prof.args + " debug");
-        Driver bob = c.start("bob", {"--service", "cgfs-test", "--user", "bob"});
-        bob.wait_held();
-        Driver mine = c.start("alice", alice());
-        mine.wait_held();
-        c.snapshot("start");
+    auto r = run_scenario(
+        layout,
+        [&](Container& c) {
+            c.service("cgfs-test", prof.args + " debug");
+            Driver bob = c.start("bob", {"--service", "cgfs-test", "--user", "bob"});
+            bob.wait_held();
+            Driver mine = c.start("alice", alice());
+            mine.wait_held();
+            c.snapshot("start");
 
-        // Alice's shell: started by root inside her session (as sshd's child is), then uid 1000.
-        std::string enter, script = "t() { n=$1; shift; if \"$@\" >/dev/null 2>&1; then echo $n=ok; else echo $n=fail; fi; }\n";
-        script += "sleep 600 & SLEEPER=$!\nexport SLEEPER\necho $SLEEPER > /tmp/sleeper.pid\n";
-        std::vector<std::string> mounts;
-        for (const auto& key : prof.keys) {
-            const std::string m = c.path(key + ":/");
-            mounts.push_back(m);
-            enter += "echo $$ > " + m + session_leaf(key, "alice", 0) + "/cgroup.procs\n";
-            script += actions(key, m, session_leaf(key, "bob", 0));
-        }
-        write_regular_file("/tmp/alice.sh", script, 0644);
-        write_regular_file("/tmp/race.sh", race_script(mounts), 0644);
-        c.sh(enter + "export BOBPID=" + std::to_string(bob.pid()) + " SESSIONPID=" + std::to_string(mine.pid()) +
-             "\nexec " + kAsAlice + "/bin/sh /tmp/alice.sh > /tmp/alice.out 2>&1");
-        emit_lines(c, "actions", split_lines(read_file("/tmp/alice.out")));
-        c.snapshot("acted");
+            // Alice's shell: started by root inside her session (as sshd's child is), then uid 1000.
+            std::string enter,
+                script = "t() { n=$1; shift; if \"$@\" >/dev/null 2>&1; then echo $n=ok; else echo $n=fail; fi; }\n";
+            script += "sleep 600 & SLEEPER=$!\nexport SLEEPER\necho $SLEEPER > /tmp/sleeper.pid\n";
+            std::vector<std::string> mounts;
+            for (const auto& key : prof.keys) {
+                const std::string m = c.path(key + ":/");
+                mounts.push_back(m);
+                enter += "echo $$ > " + m + session_leaf(key, "alice", 0) + "/cgroup.procs\n";
+                script += actions(key, m, session_leaf(key, "bob", 0));
+            }
+            write_regular_file("/tmp/alice.sh", script, 0644);
+            write_regular_file("/tmp/race.sh", race_script(mounts), 0644);
+            c.sh(enter + "export BOBPID=" + std::to_string(bob.pid()) + " SESSIONPID=" + std::to_string(mine.pid()) +
+                 "\nexec " + kAsAlice + "/bin/sh /tmp/alice.sh > /tmp/alice.out 2>&1");
+            emit_lines(c, "actions", split_lines(read_file("/tmp/alice.out")));
+            c.snapshot("acted");
 
-        // su bob by a root process that alice placed in her look-alike of bob's tree.
-        std::vector<std::string> in;
-        for (const auto& key : prof.keys) {
-            in.push_back("--in");
-            in.push_back(key + ":/user/alice/0/user/bob/0");
-        }
-        auto su = in;
-        for (const auto& a : {"--service", "cgfs-test", "--user", "bob"})
-            su.push_back(a);
-        {
-            Driver d = c.start("su-bob", su);
-            d.wait_held();
-            c.snapshot("su-held");
-            d.finish();
-        }
-        su.push_back("--close-only");
-        c.run("su-bob-close-only", su);
-        c.snapshot("su-done");
-
-        // Her own logins, 12 at once, while she makes and removes index names 1..6 everywhere.
-        std::fflush(nullptr);
-        pid_t racer = ::fork();
-        if (racer == 0) {
-            ::execl("/bin/sh", "sh", "-c", (kAsAlice + "/bin/sh /tmp/race.sh").c_str(), static_cast<char*>(nullptr));
-            ::_exit(127);
-        }
-        {
-            std::vector<Driver> drivers;
-            std::vector<std::vector<std::string>> args(race.size(), alice());
-            open_together(c, drivers, race, args);
-            for (auto& d : drivers)
-                d.release();
-            for (auto& d : drivers)
+            // su bob by a root process that alice placed in her look-alike of bob's tree.
+            std::vector<std::string> in;
+            for (const auto& key : prof.keys) {
+                in.push_back("--in");
+                in.push_back(key + ":/user/alice/0/user/bob/0");
+            }
+            auto su = in;
+            for (const auto& a : {"--service", "cgfs-test", "--user", "bob"})
+                su.push_back(a);
+            {
+                Driver d = c.start("su-bob", su);
+                d.wait_held();
+                c.snapshot("su-held");
                 d.finish();
-        }
-        write_regular_file("/tmp/race.stop", "", 0644);
-        int status = 0;
-        ::waitpid(racer, &status, 0);  // our own child
-        c.snapshot("raced");
+            }
+            su.push_back("--close-only");
+            c.run("su-bob-close-only", su);
+            c.snapshot("su-done");
 
-        mine.finish();
-        // Her frozen sleeper: thawed (v1 freezer keeps a killed task until thawed) and killed.
-        const pid_t sleeper = std::stoi(read_file("/tmp/sleeper.pid"));
-        for (const auto& key : prof.keys) {
-            if (key == "freezer")
-                (void)write_kernel_file(c.path("freezer:/user/alice/0/c2/freezer.state"), "THAWED");
-            if (key == "unified")
-                (void)write_kernel_file(c.path("unified:/user/alice/0/c2/cgroup.freeze"), "0");
-        }
-        ::kill(sleeper, SIGKILL);  // started by our shell, a child of the container's init
-        c.snapshot("alice-closed");
-        c.run("alice-next", alice());
-        emit_procs(c, prof.keys, "procs");
-        c.snapshot("end");
-        bob.finish();
-    }, kHostileTimeout);
+            // Her own logins, 12 at once, while she makes and removes index names 1..6 everywhere.
+            std::fflush(nullptr);
+            pid_t racer = ::fork();
+            if (racer == 0) {
+                ::execl("/bin/sh", "sh", "-c", (kAsAlice + "/bin/sh /tmp/race.sh").c_str(),
+                        static_cast<char*>(nullptr));
+                ::_exit(127);
+            }
+            {
+                std::vector<Driver> drivers;
+                std::vector<std::vector<std::string>> args(race.size(), alice());
+                open_together(c, drivers, race, args);
+                for (auto& d : drivers)
+                    d.release();
+                for (auto& d : drivers)
+                    d.finish();
+            }
+            write_regular_file("/tmp/race.stop", "", 0644);
+            int status = 0;
+            ::waitpid(racer, &status, 0); // our own child
+            c.snapshot("raced");
+
+            mine.finish();
+            // Her frozen sleeper: thawed (v1 freezer keeps a killed task until thawed) and killed.
+            const pid_t sleeper = std::stoi(read_file("/tmp/sleeper.pid"));
+            for (const auto& key : prof.keys) {
+                if (key == "freezer")
+                    (void)write_kernel_file(c.path("freezer:/user/alice/0/c2/freezer.state"), "THAWED");
+                if (key == "unified")
+                    (void)write_kernel_file(c.path("unified:/user/alice/0/c2/cgroup.freeze"), "0");
+            }
+            ::kill(sleeper, SIGKILL); // started by our shell, a child of the container's init
+            c.snapshot("alice-closed");
+            c.run("alice-next", alice());
+            emit_procs(c, prof.keys, "procs");
+            c.snapshot("end");
+            bob.finish();
+        },
+        kHostileTimeout);
     check_ran(r);
     INFO(r.describe());
 
@@ -279,7 +282,7 @@ void hostile(Layout layout)
     }
     CHECK(b.code("close") == kPamSuccess);
     CHECK(r.driver("alice").code("close") == kPamSuccess);
-    for (const auto& key : prof.keys)  // wherever she had moved it in her tree (cgroup2: c1)
+    for (const auto& key : prof.keys) // wherever she had moved it in her tree (cgroup2: c1)
         check_proc_in(r.driver("alice"), "cgroup_after_close", key, "/");
     CHECK(r.driver("alice-next").code("open") == kPamSuccess);
 }
@@ -311,7 +314,7 @@ void swapped_session_cgroup(Layout layout)
         const std::string dir = c.path(key + ":/user/alice/0");
         c.sh(kAsAlice + "sh -c 'rmdir " + dir + " && mkdir " + dir + "'");
         c.snapshot("swapped");
-        ::kill(a.pid(), SIGCONT);  // our own child
+        ::kill(a.pid(), SIGCONT); // our own child
         a.wait_held();
         c.snapshot("held");
         a.finish();
@@ -337,7 +340,7 @@ void swapped_session_cgroup(Layout layout)
     check_log(r, LOG_ERR, 0);
 }
 
-}  // namespace
+} // namespace
 
 CGFS_ALL_LAYOUTS("hostile: alice swaps a fresh session cgroup for her own", "[hostile]", swapped_session_cgroup)
 CGFS_ALL_LAYOUTS("hostile: alice attacks from her own session", "[hostile]", hostile)

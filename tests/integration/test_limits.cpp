@@ -23,13 +23,14 @@ using namespace cgfs_test;
 namespace {
 
 constexpr int kPidsMax = 10;
-constexpr int kMaxForks = 64;  // far above the limit: a fork bomb that the limit must stop
+constexpr int kMaxForks = 64; // far above the limit: a fork bomb that the limit must stop
 const std::string kConfig = "/etc/security/cgfs-test.conf";
-const std::string kConfigText =
-    "# limits for the test\n"
-    "alice memory.swap.max 1G\n"      // line 2: unknown limit, skipped
-    "alice pids.max " + std::to_string(kPidsMax) + "\n"
-    "* pids.max 500\n";              // line 4: alice matched line 3 first
+const std::string kConfigText = "# limits for the test\n"
+                                "alice memory.swap.max 1G\n" // line 2: unknown limit, skipped
+                                "alice pids.max " +
+                                std::to_string(kPidsMax) +
+                                "\n"
+                                "* pids.max 500\n"; // line 4: alice matched line 3 first
 
 // In a child: joins `procs` (a cgroup.procs file), becomes alice and forks until the kernel says
 // no. Returns "forks=N errno=NAME" through a pipe; every fork is killed before it returns.
@@ -114,9 +115,8 @@ void pids_limit(Layout layout)
     CHECK(bomb.value("pids_current_before") == "1");
     REQUIRE(bomb.lines.size() == 4);
     CHECK(bomb.lines.back() == "forks=" + std::to_string(kPidsMax - 2) + " errno=EAGAIN");
-    CHECK(r.log(LOG_WARNING) ==
-          std::vector<std::string>{"pam_cgfs(cgfs-test:session): " + kConfig +
-                                   ": line 2: unknown limit 'memory.swap.max'; skipped"});
+    CHECK(r.log(LOG_WARNING) == std::vector<std::string>{"pam_cgfs(cgfs-test:session): " + kConfig +
+                                                         ": line 2: unknown limit 'memory.swap.max'; skipped"});
     check_log(r, LOG_ERR, 0);
     check_log(r, LOG_NOTICE, 0);
 }
@@ -139,8 +139,9 @@ void pids_limit_v2_without_controllers(Layout layout)
     CHECK(r.driver("main").code("open") == kPamSuccess);
     const auto offers = root_offers(r.snap("before"));
     const bool root_offers_pids = std::find(offers.begin(), offers.end(), "pids") != offers.end();
-    const std::string why = root_offers_pids ? "unified: /user/alice/pids.max does not exist (controller not enabled there)"
-                                             : "no hierarchy of this session offers the pids controller";
+    const std::string why = root_offers_pids
+                                ? "unified: /user/alice/pids.max does not exist (controller not enabled there)"
+                                : "no hierarchy of this session offers the pids controller";
     CHECK(r.log(LOG_NOTICE) ==
           std::vector<std::string>{"pam_cgfs(cgfs-test:session): limit pids.max (line 3): " + why + "; not applied"});
     check_log(r, LOG_WARNING, 1, {"line 2: unknown limit 'memory.swap.max'; skipped"});
@@ -199,7 +200,7 @@ void many_bad_lines(Layout layout)
     check_log(r, LOG_ERR, 0);
 }
 
-}  // namespace
+} // namespace
 
 CGFS_LAYOUT_TEST("limits: pids.max from cgfs.conf stops a fork bomb in the session", "[limits]", pids_limit, v1)
 CGFS_LAYOUT_TEST("limits: pids.max from cgfs.conf stops a fork bomb in the session", "[limits]", pids_limit, hybrid)

@@ -22,7 +22,7 @@ using namespace cgfs_test;
 namespace {
 
 constexpr int kParallel = 200;
-constexpr auto kLoadTimeout = std::chrono::seconds(300);  // ASan runs take ~90 s a case
+constexpr auto kLoadTimeout = std::chrono::seconds(300); // ASan runs take ~90 s a case
 
 std::vector<std::string> user_args(const std::string& user)
 {
@@ -52,23 +52,26 @@ void parallel_logins(Layout layout, const std::vector<std::string>& users, int p
             labels.push_back(u + "-" + std::to_string(i));
             args.push_back(user_args(u));
         }
-    auto r = run_scenario(layout, [&](Container& c) {
-        c.service("cgfs-test", prof.args + " debug");
-        std::vector<Driver> drivers;
-        const long open_ms = open_together(c, drivers, labels, args);
-        emit_procs(c, prof.keys, "procs");
-        c.snapshot("held");
-        auto t0 = std::chrono::steady_clock::now();
-        for (auto& d : drivers)
-            d.release();
-        for (auto& d : drivers)
-            d.finish();
-        const long close_ms = ms_since(t0);
-        c.snapshot("after");
-        emit_lines(c, "figures", {"held=" + std::to_string(drivers.size()),
-                                  "open_all_ms=" + std::to_string(open_ms),
-                                  "close_all_ms=" + std::to_string(close_ms)});
-    }, kLoadTimeout);
+    auto r = run_scenario(
+        layout,
+        [&](Container& c) {
+            c.service("cgfs-test", prof.args + " debug");
+            std::vector<Driver> drivers;
+            const long open_ms = open_together(c, drivers, labels, args);
+            emit_procs(c, prof.keys, "procs");
+            c.snapshot("held");
+            auto t0 = std::chrono::steady_clock::now();
+            for (auto& d : drivers)
+                d.release();
+            for (auto& d : drivers)
+                d.finish();
+            const long close_ms = ms_since(t0);
+            c.snapshot("after");
+            emit_lines(c, "figures",
+                       {"held=" + std::to_string(drivers.size()), "open_all_ms=" + std::to_string(open_ms),
+                        "close_all_ms=" + std::to_string(close_ms)});
+        },
+        kLoadTimeout);
     check_ran(r);
     figure(layout, std::to_string(per_user) + " x " + std::to_string(users.size()) + " users", r);
     for (const auto& u : users) {
@@ -101,103 +104,112 @@ void parallel_logins(Layout layout, const std::vector<std::string>& users, int p
     check_log(r, LOG_NOTICE, 0);
 }
 
-void same_user(Layout layout) { parallel_logins(layout, {"alice"}, kParallel); }
-void two_users(Layout layout) { parallel_logins(layout, {"alice", "bob"}, kParallel / 2); }
+void same_user(Layout layout)
+{
+    parallel_logins(layout, {"alice"}, kParallel);
+}
+void two_users(Layout layout)
+{
+    parallel_logins(layout, {"alice", "bob"}, kParallel / 2);
+}
 
 // Logins and logouts of alice and bob interleaved with sessions killed with SIGKILL (their close
 // never runs: stale cgroups that concurrent opens reap). Every round does its kills, logouts and
 // new logins in one burst, so opens overlap closes and reaping.
 void churn(Layout layout)
 {
-    constexpr int kStart = 40;   // per user
+    constexpr int kStart = 40; // per user
     constexpr int kRounds = 8;
-    constexpr int kKill = 6, kClose = 6, kNew = 12;  // per user and round
+    constexpr int kKill = 6, kClose = 6, kNew = 12; // per user and round
     auto prof = core_profile(layout);
     const std::vector<std::string> users = {"alice", "bob"};
-    auto r = run_scenario(layout, [&](Container& c) {
-        c.service("cgfs-test", prof.args + " debug");
-        std::mt19937 rng(4242);
-        std::vector<Driver> drivers;
-        std::vector<size_t> live;
-        std::vector<std::string> labels;
-        std::vector<std::vector<std::string>> args;
-        int serial = 0;
-        auto batch = [&](int per_user) {
-            labels.clear();
-            args.clear();
-            for (int i = 0; i < per_user; ++i)
-                for (const auto& u : users) {
-                    labels.push_back(u + "-" + std::to_string(serial++));
-                    args.push_back(user_args(u));
-                }
-        };
-        batch(kStart);
-        auto t0 = std::chrono::steady_clock::now();
-        size_t first = drivers.size();
-        open_together(c, drivers, labels, args);
-        for (size_t i = first; i < drivers.size(); ++i)
-            live.push_back(i);
-        size_t max_held = live.size();
-        int killed = 0, closed = 0, opened = static_cast<int>(live.size());
-        for (int round = 0; round < kRounds; ++round) {
-            std::shuffle(live.begin(), live.end(), rng);
-            std::vector<size_t> to_kill(live.end() - 2 * kKill, live.end());
-            live.resize(live.size() - 2 * kKill);
-            std::vector<size_t> to_close(live.end() - 2 * kClose, live.end());
-            live.resize(live.size() - 2 * kClose);
-            batch(kNew);
-            first = drivers.size();
-            for (size_t i = 0; i < labels.size(); ++i) {
-                auto a = args[i];
-                a.push_back("--wait-start");
-                drivers.push_back(c.start(labels[i], a));
-            }
+    auto r = run_scenario(
+        layout,
+        [&](Container& c) {
+            c.service("cgfs-test", prof.args + " debug");
+            std::mt19937 rng(4242);
+            std::vector<Driver> drivers;
+            std::vector<size_t> live;
+            std::vector<std::string> labels;
+            std::vector<std::vector<std::string>> args;
+            int serial = 0;
+            auto batch = [&](int per_user) {
+                labels.clear();
+                args.clear();
+                for (int i = 0; i < per_user; ++i)
+                    for (const auto& u : users) {
+                        labels.push_back(u + "-" + std::to_string(serial++));
+                        args.push_back(user_args(u));
+                    }
+            };
+            batch(kStart);
+            auto t0 = std::chrono::steady_clock::now();
+            size_t first = drivers.size();
+            open_together(c, drivers, labels, args);
             for (size_t i = first; i < drivers.size(); ++i)
-                drivers[i].wait_ready();
-            // The burst: kill, log out and log in, interleaved.
-            for (size_t i = 0; i < labels.size(); ++i) {
-                if (i < to_kill.size())
-                    ::kill(drivers[to_kill[i]].pid(), SIGKILL);  // our own child
-                if (i < to_close.size())
-                    drivers[to_close[i]].release();
-                drivers[first + i].go();
-            }
-            for (size_t i = first; i < drivers.size(); ++i) {
-                drivers[i].wait_held();
                 live.push_back(i);
+            size_t max_held = live.size();
+            int killed = 0, closed = 0, opened = static_cast<int>(live.size());
+            for (int round = 0; round < kRounds; ++round) {
+                std::shuffle(live.begin(), live.end(), rng);
+                std::vector<size_t> to_kill(live.end() - 2 * kKill, live.end());
+                live.resize(live.size() - 2 * kKill);
+                std::vector<size_t> to_close(live.end() - 2 * kClose, live.end());
+                live.resize(live.size() - 2 * kClose);
+                batch(kNew);
+                first = drivers.size();
+                for (size_t i = 0; i < labels.size(); ++i) {
+                    auto a = args[i];
+                    a.push_back("--wait-start");
+                    drivers.push_back(c.start(labels[i], a));
+                }
+                for (size_t i = first; i < drivers.size(); ++i)
+                    drivers[i].wait_ready();
+                // The burst: kill, log out and log in, interleaved.
+                for (size_t i = 0; i < labels.size(); ++i) {
+                    if (i < to_kill.size())
+                        ::kill(drivers[to_kill[i]].pid(), SIGKILL); // our own child
+                    if (i < to_close.size())
+                        drivers[to_close[i]].release();
+                    drivers[first + i].go();
+                }
+                for (size_t i = first; i < drivers.size(); ++i) {
+                    drivers[i].wait_held();
+                    live.push_back(i);
+                }
+                for (size_t i : to_close)
+                    drivers[i].finish();
+                for (size_t i : to_kill)
+                    drivers[i].finish();
+                killed += static_cast<int>(to_kill.size());
+                closed += static_cast<int>(to_close.size());
+                opened += static_cast<int>(labels.size());
+                max_held = std::max(max_held, live.size());
             }
-            for (size_t i : to_close)
+            emit_procs(c, prof.keys, "procs");
+            c.snapshot("held");
+            for (size_t i : live)
+                drivers[i].release();
+            for (size_t i : live)
                 drivers[i].finish();
-            for (size_t i : to_kill)
-                drivers[i].finish();
-            killed += static_cast<int>(to_kill.size());
-            closed += static_cast<int>(to_close.size());
-            opened += static_cast<int>(labels.size());
-            max_held = std::max(max_held, live.size());
-        }
-        emit_procs(c, prof.keys, "procs");
-        c.snapshot("held");
-        for (size_t i : live)
-            drivers[i].release();
-        for (size_t i : live)
-            drivers[i].finish();
-        const long total_ms = ms_since(t0);
-        // Killed sessions of both users may still be there: the next login of each reaps them all
-        // when the user has at most kFullReapBound entries, else looks at kReapWindow of them
-        // (SPEC §5 as bounded by issue 5); `cgfsctl reap` then removes every leftover.
-        c.snapshot("closed");
-        c.run("alice-final", user_args("alice"));
-        c.run("bob-final", user_args("bob"));
-        c.snapshot("after-final");
-        const char* ctl = std::getenv("CGFS_CTL");
-        c.sh(std::string(ctl != nullptr ? ctl : "cgfsctl") + " reap alice >/dev/null && " +
-             (ctl != nullptr ? ctl : "cgfsctl") + " reap bob >/dev/null");
-        c.snapshot("after");
-        emit_lines(c, "figures", {"logins=" + std::to_string(opened), "killed=" + std::to_string(killed),
-                                  "closed=" + std::to_string(closed + static_cast<int>(live.size())),
-                                  "max_held=" + std::to_string(max_held),
-                                  "wall_ms=" + std::to_string(total_ms)});
-    }, kLoadTimeout);
+            const long total_ms = ms_since(t0);
+            // Killed sessions of both users may still be there: the next login of each reaps them all
+            // when the user has at most kFullReapBound entries, else looks at kReapWindow of them
+            // (SPEC §5 as bounded by issue 5); `cgfsctl reap` then removes every leftover.
+            c.snapshot("closed");
+            c.run("alice-final", user_args("alice"));
+            c.run("bob-final", user_args("bob"));
+            c.snapshot("after-final");
+            const char* ctl = std::getenv("CGFS_CTL");
+            c.sh(std::string(ctl != nullptr ? ctl : "cgfsctl") + " reap alice >/dev/null && " +
+                 (ctl != nullptr ? ctl : "cgfsctl") + " reap bob >/dev/null");
+            c.snapshot("after");
+            emit_lines(c, "figures",
+                       {"logins=" + std::to_string(opened), "killed=" + std::to_string(killed),
+                        "closed=" + std::to_string(closed + static_cast<int>(live.size())),
+                        "max_held=" + std::to_string(max_held), "wall_ms=" + std::to_string(total_ms)});
+        },
+        kLoadTimeout);
     check_ran(r);
     figure(layout, "churn, two users", r);
     INFO("the held snapshot and procs record follow the burst rounds");
@@ -241,9 +253,9 @@ void churn(Layout layout)
             } else {
                 bool bounded = false;
                 for (const auto& line : r.log(LOG_DEBUG))
-                    bounded = bounded || line.find("/user/" + u + ": " + std::to_string(entries) + " entries, more than " +
-                                                   std::to_string(cgfs::kFullReapBound) + ": looked at sessions") !=
-                                             std::string::npos;
+                    bounded = bounded || line.find("/user/" + u + ": " + std::to_string(entries) +
+                                                   " entries, more than " + std::to_string(cgfs::kFullReapBound) +
+                                                   ": looked at sessions") != std::string::npos;
                 CHECK(bounded);
             }
             check_no_session(r.snap("after"), key, u, true);
@@ -257,7 +269,7 @@ void churn(Layout layout)
     check_log(r, LOG_NOTICE, 0);
 }
 
-}  // namespace
+} // namespace
 
 CGFS_ALL_LAYOUTS("load: 200 logins of one user at the same moment", "[load]", same_user)
 CGFS_ALL_LAYOUTS("load: 100 logins each of two users at the same moment", "[load]", two_users)

@@ -45,16 +45,16 @@ constexpr const char* kProbe = "echo @@BE''GIN; cat /proc/self/cgroup; tty; echo
 constexpr const char* kSshd = "/usr/sbin/sshd";
 constexpr const char* kSsh = "/usr/bin/ssh";
 constexpr const char* kSshKeygen = "/usr/bin/ssh-keygen";
-constexpr const char* kSshDir = "/run/cgfs-sshd";     // host key and sshd_config (private /run)
-constexpr const char* kClientDir = "/tmp/cgfs-ssh";  // the client's key and known_hosts
+constexpr const char* kSshDir = "/run/cgfs-sshd";   // host key and sshd_config (private /run)
+constexpr const char* kClientDir = "/tmp/cgfs-ssh"; // the client's key and known_hosts
 
 // ---- inside the container ------------------------------------------------------------------
 
 // A program we started, on pipes or on a pseudo-terminal whose master we hold.
 struct Child {
     pid_t pid = -1;
-    UniqueFd to;    // its stdin (the master on a pty)
-    UniqueFd from;  // its stdout and stderr (the master on a pty)
+    UniqueFd to;   // its stdin (the master on a pty)
+    UniqueFd from; // its stdout and stderr (the master on a pty)
     std::string output;
 };
 
@@ -147,8 +147,7 @@ void read_until(Child& c, const std::string& needle, size_t from = 0)
     auto deadline = Clock::now() + kLoginDeadline;
     while (c.output.find(needle, from) == std::string::npos) {
         if (Clock::now() > deadline)
-            throw std::runtime_error("no '" + needle + "' within the deadline; output:\n" +
-                                     c.output);
+            throw std::runtime_error("no '" + needle + "' within the deadline; output:\n" + c.output);
         if (!read_some(c, std::chrono::milliseconds(50)))
             throw std::runtime_error("output ended before '" + needle + "':\n" + c.output);
     }
@@ -192,8 +191,7 @@ int finish(Child& c)
 // preloaded; their own leaks are not ours to judge (pam_driver's leak checks cover the module).
 std::vector<std::string> user_env(const std::string& home)
 {
-    std::vector<std::string> env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=" + home,
-                                    "TERM=dumb", "LANG=C"};
+    std::vector<std::string> env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=" + home, "TERM=dumb", "LANG=C"};
     const char* preload = std::getenv("CGFS_SANITIZER_PRELOAD");
     if (preload != nullptr && *preload != '\0') {
         env.push_back(std::string("LD_PRELOAD=") + preload);
@@ -213,8 +211,7 @@ void prepare_pam(Container& c, const std::string& args)
     for (const auto& line : split_lines(read_file("/proc/self/mountinfo"))) {
         auto fields = split(line, ' ');
         auto dash = std::find(fields.begin(), fields.end(), "-");
-        if (fields.size() > 4 && fields[4] == "/etc" && dash != fields.end() &&
-            dash + 1 != fields.end())
+        if (fields.size() > 4 && fields[4] == "/etc" && dash != fields.end() && dash + 1 != fields.end())
             private_etc = *(dash + 1) == "overlay";
     }
     if (!private_etc)
@@ -224,7 +221,7 @@ void prepare_pam(Container& c, const std::string& args)
     for (const char* file : {"common-session", "common-session-noninteractive", "runuser"}) {
         std::string path = std::string("/etc/pam.d/") + file;
         std::string debian = read_file(path);
-        write_regular_file(path + ".debian", debian, 0644);  // the stock file, for controls
+        write_regular_file(path + ".debian", debian, 0644); // the stock file, for controls
         write_regular_file(path, debian + line, 0644);
     }
     c.sh("mount -t tmpfs -o mode=0755 tmpfs /var/log");
@@ -237,25 +234,23 @@ long wait_gone(Container& c, const std::vector<std::string>& keys)
     auto start = Clock::now();
     auto present = [&] {
         return std::any_of(keys.begin(), keys.end(), [&](const std::string& key) {
-            struct stat st{};
+            struct stat st {};
             return ::stat(c.path(key + ":/user/alice").c_str(), &st) == 0;
         });
     };
     while (present() && Clock::now() - start < kLoginDeadline)
         std::this_thread::sleep_for(kGonePoll);
-    return static_cast<long>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
+    return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
 }
 
 // Records a login's result as driver lines: "cgroup=" per /proc/self/cgroup line of the probe,
 // "tty=", "exit=", "gone_ms=", and the transcript as "out: " lines.
-void emit_login(Container& c, const std::string& label, const Child& child, int exit_code,
-                long gone_ms)
+void emit_login(Container& c, const std::string& label, const Child& child, int exit_code, long gone_ms)
 {
     std::string text = "@@driver " + label + "\n";
     std::string out = child.output;
     out.erase(std::remove(out.begin(), out.end(), '\r'), out.end());
-    out.insert(0, "\n");  // the markers are found as whole lines
+    out.insert(0, "\n"); // the markers are found as whole lines
     size_t begin = out.find("\n@@BEGIN\n");
     size_t end = begin == std::string::npos ? begin : out.find("\n@@END\n", begin);
     if (end != std::string::npos) {
@@ -298,7 +293,10 @@ void login(Container& c, const std::vector<std::string>& keys, const std::string
     emit_login(c, label, child, code, gone_ms);
 }
 
-std::string command_probe() { return std::string(kProbe) + "; read -r line"; }
+std::string command_probe()
+{
+    return std::string(kProbe) + "; read -r line";
+}
 
 // ---- sshd in the container -------------------------------------------------------------------
 
@@ -311,29 +309,30 @@ Child start_sshd(Container& c)
     std::string client = kClientDir;
     c.sh("install -d -m 0755 /run/sshd && install -d -m 0700 " + dir + " " + client);
     c.sh(std::string(kSshKeygen) + " -q -t ed25519 -N '' -C cgfs-host -f " + dir + "/host_key");
-    c.sh(std::string(kSshKeygen) + " -q -t ed25519 -N '' -C alice@cgfs-test -f " + client +
-         "/id_ed25519");
+    c.sh(std::string(kSshKeygen) + " -q -t ed25519 -N '' -C alice@cgfs-test -f " + client + "/id_ed25519");
     c.sh("install -d -o alice -g alice -m 0700 /home/alice/.ssh && install -o alice -g alice "
-         "-m 0600 " + client + "/id_ed25519.pub /home/alice/.ssh/authorized_keys");
-    c.sh("printf '127.0.0.1 %s\\n' \"$(cut -d' ' -f1,2 " + dir + "/host_key.pub)\" > " + client +
-         "/known_hosts");
+         "-m 0600 " +
+         client + "/id_ed25519.pub /home/alice/.ssh/authorized_keys");
+    c.sh("printf '127.0.0.1 %s\\n' \"$(cut -d' ' -f1,2 " + dir + "/host_key.pub)\" > " + client + "/known_hosts");
     write_regular_file(dir + "/sshd_config",
                        "ListenAddress 127.0.0.1:22\n"
-                       "HostKey " + dir + "/host_key\n"
-                       "PidFile none\n"
-                       "UsePAM yes\n"
-                       "PubkeyAuthentication yes\n"
-                       "AuthorizedKeysFile .ssh/authorized_keys\n"
-                       "PasswordAuthentication no\n"
-                       "KbdInteractiveAuthentication no\n"
-                       "PermitRootLogin no\n"
-                       "AllowUsers alice\n"
-                       "StrictModes yes\n"
-                       "PrintMotd no\n"
-                       "PrintLastLog no\n"
-                       "UseDNS no\n"
-                       "X11Forwarding no\n"
-                       "LogLevel VERBOSE\n",
+                       "HostKey " +
+                           dir +
+                           "/host_key\n"
+                           "PidFile none\n"
+                           "UsePAM yes\n"
+                           "PubkeyAuthentication yes\n"
+                           "AuthorizedKeysFile .ssh/authorized_keys\n"
+                           "PasswordAuthentication no\n"
+                           "KbdInteractiveAuthentication no\n"
+                           "PermitRootLogin no\n"
+                           "AllowUsers alice\n"
+                           "StrictModes yes\n"
+                           "PrintMotd no\n"
+                           "PrintLastLog no\n"
+                           "UseDNS no\n"
+                           "X11Forwarding no\n"
+                           "LogLevel VERBOSE\n",
                        0600);
     Child sshd = spawn({kSshd, "-D", "-e", "-f", dir + "/sshd_config"}, user_env("/tmp"), false);
     read_until(sshd, "Server listening on 127.0.0.1 port 22");
@@ -343,18 +342,30 @@ Child start_sshd(Container& c)
 std::vector<std::string> ssh_argv(const std::vector<std::string>& more)
 {
     std::string client = kClientDir;
-    std::vector<std::string> argv = {kSsh, "-F", "/dev/null", "-i", client + "/id_ed25519",
-                                     "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-                                     "-o", "UserKnownHostsFile=" + client + "/known_hosts",
-                                     "-o", "GlobalKnownHostsFile=/dev/null",
-                                     "-o", "StrictHostKeyChecking=yes", "-o", "LogLevel=ERROR"};
+    std::vector<std::string> argv = {kSsh,
+                                     "-F",
+                                     "/dev/null",
+                                     "-i",
+                                     client + "/id_ed25519",
+                                     "-o",
+                                     "IdentitiesOnly=yes",
+                                     "-o",
+                                     "BatchMode=yes",
+                                     "-o",
+                                     "UserKnownHostsFile=" + client + "/known_hosts",
+                                     "-o",
+                                     "GlobalKnownHostsFile=/dev/null",
+                                     "-o",
+                                     "StrictHostKeyChecking=yes",
+                                     "-o",
+                                     "LogLevel=ERROR"};
     argv.insert(argv.end(), more.begin(), more.end());
     return argv;
 }
 
 void stop_sshd(Container& c, Child& sshd)
 {
-    ::kill(sshd.pid, SIGTERM);  // the sshd this body started, by its pid
+    ::kill(sshd.pid, SIGTERM); // the sshd this body started, by its pid
     int code = finish(sshd);
     std::string text = "@@driver sshd\nexit=" + std::to_string(code) + "\n";
     for (const auto& l : split_lines(sshd.output))
@@ -382,8 +393,7 @@ std::set<std::string> kernel_keys()
 // container's root in every other one; its session was at `tty` ("not a tty", "/dev/pts/", or
 // "" for no probe).
 // While it ran the tree was exactly that session, owned by alice; after logout it is gone.
-void check_login(const Report& r, Layout layout, const std::string& label, int index,
-                 const std::string& tty)
+void check_login(const Report& r, Layout layout, const std::string& label, int index, const std::string& tty)
 {
     auto prof = core_profile(layout);
     const auto& d = r.driver(label);
@@ -422,8 +432,7 @@ void check_module_quiet(const Report& r)
 
 std::string sandbox_program_missing()
 {
-    for (const char* p : {kSshd, kSsh, kSshKeygen, "/usr/bin/su", "/usr/sbin/runuser",
-                          "/usr/bin/login"})
+    for (const char* p : {kSshd, kSsh, kSshKeygen, "/usr/bin/su", "/usr/sbin/runuser", "/usr/bin/login"})
         if (::access(p, X_OK) != 0)
             return p;
     return "";
@@ -478,8 +487,7 @@ void run_cases(Layout layout, const std::vector<LoginCase>& cases, bool sshd)
 void sshd_logins(Layout layout)
 {
     run_cases(layout,
-              {{"ssh-command", ssh_argv({"-T", "alice@127.0.0.1", command_probe()}), false, false,
-                "not a tty"},
+              {{"ssh-command", ssh_argv({"-T", "alice@127.0.0.1", command_probe()}), false, false, "not a tty"},
                {"ssh-tty", ssh_argv({"-tt", "alice@127.0.0.1"}), false, true, "/dev/pts/"}},
               true);
 }
@@ -487,10 +495,8 @@ void sshd_logins(Layout layout)
 void su_logins(Layout layout)
 {
     run_cases(layout,
-              {{"su-l", {"/usr/bin/su", "-", "alice", "-c", command_probe()}, false, false,
-                "not a tty"},
-               {"su", {"/usr/bin/su", "alice", "-c", command_probe()}, false, false,
-                "not a tty"}},
+              {{"su-l", {"/usr/bin/su", "-", "alice", "-c", command_probe()}, false, false, "not a tty"},
+               {"su", {"/usr/bin/su", "alice", "-c", command_probe()}, false, false, "not a tty"}},
               false);
 }
 
@@ -499,8 +505,7 @@ void su_logins(Layout layout)
 void runuser_login(Layout layout)
 {
     run_cases(layout,
-              {{"runuser-l", {"/usr/sbin/runuser", "-l", "alice", "-c", command_probe()}, false,
-                false, "not a tty"}},
+              {{"runuser-l", {"/usr/sbin/runuser", "-l", "alice", "-c", command_probe()}, false, false, "not a tty"}},
               false);
 }
 
@@ -508,8 +513,7 @@ void runuser_login(Layout layout)
 // authenticated, as getty -a or lxc-console's autologin would run it).
 void console_login(Layout layout)
 {
-    run_cases(layout, {{"login", {"/usr/bin/login", "-f", "alice"}, true, true, "/dev/pts/"}},
-              false);
+    run_cases(layout, {{"login", {"/usr/bin/login", "-f", "alice"}, true, true, "/dev/pts/"}}, false);
 }
 
 // Debian's cron PAM file, session part through `noninteractive` (a common-session-noninteractive).
@@ -520,17 +524,17 @@ std::string cron_stack(const std::string& noninteractive)
            "session required pam_env.so\n"
            "session required pam_env.so envfile=/etc/default/locale\n"
            "@include common-account\n"
-           "@include " + noninteractive + "\n"
+           "@include " +
+           noninteractive +
+           "\n"
            "session required pam_limits.so\n";
 }
 
 // pam_driver through /etc/pam.d/<service>, as cron runs a job: the driver is the job's process.
 // Snapshots "<label>-open" and "<label>-closed"; its output becomes driver `label`.
-void run_job(Container& c, const std::vector<std::string>& keys, const std::string& label,
-             const std::string& service)
+void run_job(Container& c, const std::vector<std::string>& keys, const std::string& label, const std::string& service)
 {
-    Child job = spawn({driver_path(), "--confdir", "/etc/pam.d", "--service", service, "--user",
-                       "alice", "--hold"},
+    Child job = spawn({driver_path(), "--confdir", "/etc/pam.d", "--service", service, "--user", "alice", "--hold"},
                       user_env("/tmp"), false);
     read_until(job, "\nheld\n");
     c.snapshot(label + "-open");
@@ -550,8 +554,7 @@ void cron_like_service(Layout layout)
     auto prof = core_profile(layout);
     auto r = run_logins(layout, [&](Container& c) {
         write_regular_file("/etc/pam.d/cron", cron_stack("common-session-noninteractive"), 0644);
-        write_regular_file("/etc/pam.d/cron-stock",
-                           cron_stack("common-session-noninteractive.debian"), 0644);
+        write_regular_file("/etc/pam.d/cron-stock", cron_stack("common-session-noninteractive.debian"), 0644);
         run_job(c, prof.keys, "cron", "cron");
         run_job(c, prof.keys, "cron-stock", "cron-stock");
     });
@@ -572,11 +575,10 @@ void cron_like_service(Layout layout)
     check_module_quiet(r);
 }
 
-}  // namespace
+} // namespace
 
 CGFS_ALL_LAYOUTS("logins: sshd with ssh CMD and ssh -tt", "[logins]", sshd_logins)
 CGFS_ALL_LAYOUTS("logins: su - alice -c and su alice -c", "[logins]", su_logins)
 CGFS_ALL_LAYOUTS("logins: runuser -l alice -c", "[logins]", runuser_login)
 CGFS_ALL_LAYOUTS("logins: login -f alice on a pseudo-terminal", "[logins]", console_login)
-CGFS_ALL_LAYOUTS("logins: a cron-like service through common-session-noninteractive",
-                 "[logins]", cron_like_service)
+CGFS_ALL_LAYOUTS("logins: a cron-like service through common-session-noninteractive", "[logins]", cron_like_service)

@@ -30,9 +30,7 @@ int cgfs_test_precheck(int, char**)
             std::string own = h.host_mount + (h.own_path == "/" ? "" : h.own_path);
             std::string enabled = read_file(own + "/cgroup.subtree_control");
             auto words = split(enabled.substr(0, enabled.find('\n')), ' ');
-            auto has = [&](const char* c) {
-                return std::find(words.begin(), words.end(), c) != words.end();
-            };
+            auto has = [&](const char* c) { return std::find(words.begin(), words.end(), c) != words.end(); };
             why = has("memory") && has("pids")
                       ? ""
                       : "cgroup2 offers no memory and pids below the test's cgroup (" + own +
@@ -44,8 +42,8 @@ int cgfs_test_precheck(int, char**)
         std::fprintf(stderr, "SKIP: real-v2 scenarios: %s\n", why.c_str());
         return 77;
     }
-    for (const auto& [var, path] : {std::pair{"CGFS_MODULE", module_path()},
-                                    std::pair{"CGFS_PAM_DRIVER", driver_path()}}) {
+    for (const auto& [var, path] :
+         {std::pair{"CGFS_MODULE", module_path()}, std::pair{"CGFS_PAM_DRIVER", driver_path()}}) {
         if (path.empty() || ::access(path.c_str(), R_OK) != 0) {
             std::fprintf(stderr, "FAIL: %s='%s' is not a readable file\n", var, path.c_str());
             return 1;
@@ -86,12 +84,11 @@ Report one_login(bool shaped, const std::string& args, const std::vector<std::st
     });
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("real v2: alice enables +memory +pids in her session without EBUSY", "[real-v2]")
 {
-    auto r = one_login(true, "-c memory,pids",
-                       {"--act-as-user", "--enable", "memory", "--enable", "pids"});
+    auto r = one_login(true, "-c memory,pids", {"--act-as-user", "--enable", "memory", "--enable", "pids"});
     check_ran(r);
     INFO(r.describe());
     const auto& d = r.driver("main");
@@ -121,8 +118,7 @@ TEST_CASE("real v2: alice enables +memory +pids in her session without EBUSY", "
 TEST_CASE("real v2: a pids.max alice sets on her child takes effect", "[real-v2]")
 {
     auto r = one_login(true, "-c freezer,memory,pids,name=systemd",
-                       {"--act-as-user", "--enable", "pids", "--user-write", "c1/pids.max=3",
-                        "--fork-probe", "5"});
+                       {"--act-as-user", "--enable", "pids", "--user-write", "c1/pids.max=3", "--fork-probe", "5"});
     check_ran(r);
     INFO(r.describe());
     const auto& d = r.driver("main");
@@ -142,10 +138,9 @@ TEST_CASE("real v2: memory.max set by root on user/alice binds all her sessions"
         c.service("login", "-c freezer,memory,name=systemd");
         Driver first = c.start("first", as_alice({}));
         first.wait_held();
-        c.write("unified:/user/alice/memory.max", "33554432");  // 32 MiB for all of alice
-        Driver second = c.start(
-            "second", as_alice({"--act-as-user", "--user-write", "../memory.max=max",
-                                "--user-write", "memory.max=max", "--alloc-mib", "96"}));
+        c.write("unified:/user/alice/memory.max", "33554432"); // 32 MiB for all of alice
+        Driver second = c.start("second", as_alice({"--act-as-user", "--user-write", "../memory.max=max",
+                                                    "--user-write", "memory.max=max", "--alloc-mib", "96"}));
         second.wait_held();
         c.snapshot("both");
         second.finish();
@@ -169,8 +164,7 @@ TEST_CASE("real v2: memory.max set by root on user/alice binds all her sessions"
     check_log(r, LOG_ERR, 0);
 }
 
-TEST_CASE("real v2: a controller BASE is not offered is a notice; the rest is enabled",
-          "[real-v2]")
+TEST_CASE("real v2: a controller BASE is not offered is a notice; the rest is enabled", "[real-v2]")
 {
     // hugetlb exists on cgroup2 but the boot enabled only memory, pids, cpu and io.
     auto r = one_login(true, "-c memory,hugetlb", {});
@@ -188,8 +182,7 @@ TEST_CASE("real v2: a controller BASE is not offered is a notice; the rest is en
 // A container whose init stays in its cgroup namespace's root (LXC with a non-systemd init):
 // BASE holds processes. Domain controllers are refused there (EBUSY); a threaded one would be
 // accepted and make BASE a thread root, after which no process could enter a session below.
-TEST_CASE("real v2: BASE holding processes: nothing enabled there, notices, the login works",
-          "[real-v2]")
+TEST_CASE("real v2: BASE holding processes: nothing enabled there, notices, the login works", "[real-v2]")
 {
     auto r = one_login(false, "-c all", {"--act-as-user"});
     check_ran(r);

@@ -23,10 +23,9 @@ std::string reference_module()
     return v != nullptr ? v : "";
 }
 
-}  // namespace
+} // namespace
 
-TEST_CASE("reference: two sessions share index 0; close leaves the session cgroup",
-          "[reference][hybrid]")
+TEST_CASE("reference: two sessions share index 0; close leaves the session cgroup", "[reference][hybrid]")
 {
     auto r = run_scenario(Layout::hybrid, [](Container& c) {
         c.service("ref", "-c freezer,memory,name=systemd", reference_module());
@@ -45,7 +44,7 @@ TEST_CASE("reference: two sessions share index 0; close leaves the session cgrou
     CHECK(r.driver("b").code("open") == kPamSuccess);
     for (const std::string key : {"freezer", "memory", "name=systemd"}) {
         check_proc_in(r.driver("a"), "cgroup", key, "/user/alice/0");
-        check_proc_in(r.driver("b"), "cgroup", key, "/user/alice/0");  // ours: 0 and 1
+        check_proc_in(r.driver("b"), "cgroup", key, "/user/alice/0"); // ours: 0 and 1
         CHECK(r.snap("both").dir_paths(key).count("/user/alice/1") == 0);
         // Ours removes the session and moves P back; the reference leaves both.
         CHECK(r.snap("closed").dirs.count(key + ":/user/alice/0") == 1);
@@ -69,7 +68,7 @@ TEST_CASE("reference: on hybrid only the v1 session directory is chowned", "[ref
         // Ours: user/alice and its tasks/cgroup.procs are alice's too.
         CHECK(s.dirs.at(key + ":/user") == "0:0 0755");
         CHECK(s.dirs.at(key + ":/user/alice") == "0:0 0755");
-        CHECK(s.dirs.at(key + ":/user/alice/0") == "1000:1000 0755");  // 0755 even under umask 077
+        CHECK(s.dirs.at(key + ":/user/alice/0") == "1000:1000 0755"); // 0755 even under umask 077
         CHECK(s.non_root_files(key).empty());
     }
 }
@@ -85,13 +84,12 @@ TEST_CASE("reference: a pure v1 layout is refused", "[reference][v1]")
     });
     check_ran(r);
     INFO(r.describe());
-    CHECK(r.driver("main").code("open") == kPamSessionErr);  // ours: PAM_SUCCESS (core tests)
+    CHECK(r.driver("main").code("open") == kPamSessionErr); // ours: PAM_SUCCESS (core tests)
     check_unchanged(r.snap("before"), r.snap("after"));
     check_log(r, LOG_ERR, 1, {"Failed to get list of controllers"});
 }
 
-TEST_CASE("reference: pure v2 with the stock line does nothing and reports success",
-          "[reference][v2]")
+TEST_CASE("reference: pure v2 with the stock line does nothing and reports success", "[reference][v2]")
 {
     auto r = run_scenario(Layout::v2, [](Container& c) {
         c.service("ref", "-c freezer,memory,name=systemd", reference_module());
@@ -101,7 +99,7 @@ TEST_CASE("reference: pure v2 with the stock line does nothing and reports succe
     });
     check_ran(r);
     INFO(r.describe());
-    CHECK(r.driver("main").code("open") == kPamSuccess);  // ours: a delegated subtree (C04)
+    CHECK(r.driver("main").code("open") == kPamSuccess); // ours: a delegated subtree (C04)
     check_unchanged(r.snap("before"), r.snap("after"));
     check_proc_in(r.driver("main"), "cgroup", "unified", "/");
 }
@@ -112,13 +110,13 @@ int cgfs_test_precheck(int, char**)
 {
     std::string why = sandbox_unavailable_reason();
     if (!why.empty()) {
-        std::fprintf(stderr, "SKIP: reference scenarios need a throwaway container: %s\n",
-                     why.c_str());
+        std::fprintf(stderr, "SKIP: reference scenarios need a throwaway container: %s\n", why.c_str());
         return 77;
     }
     std::string ref = reference_module();
     if (ref.empty() || ::access(ref.c_str(), R_OK) != 0) {
-        std::fprintf(stderr, "SKIP: reference module '%s' absent; fetch it with "
+        std::fprintf(stderr,
+                     "SKIP: reference module '%s' absent; fetch it with "
                      "`ninja -C <build> fetch-reference` (apt-get download libpam-cgfs)\n",
                      ref.c_str());
         return 77;

@@ -107,8 +107,8 @@ void bounded_reaping(Layout layout)
     const Report r = login_over_leftovers(layout, prof, count, first);
     INFO(r.describe());
     const auto& d = r.driver("login");
-    const std::string bound = std::to_string(count) + " entries, more than " + std::to_string(cgfs::kFullReapBound) +
-                              ": looked at sessions ";
+    const std::string bound =
+        std::to_string(count) + " entries, more than " + std::to_string(cgfs::kFullReapBound) + ": looked at sessions ";
     const auto window_lines = debug_lines(r, bound);
     REQUIRE(window_lines.size() == prof.keys.size());
     // "<key>: /user/alice: 20 entries, more than 16: looked at sessions A, B only (...)"
@@ -134,7 +134,7 @@ void bounded_reaping(Layout layout)
             want_removed.push_back(key + ": /user/alice/" + index + ": stale, removed");
     }
     for (const auto& index : sampled) {
-        CHECK(left.count(index) == 1);  // one of the leftovers
+        CHECK(left.count(index) == 1); // one of the leftovers
         left.erase(index);
     }
     std::sort(want_window.begin(), want_window.end());
@@ -198,22 +198,21 @@ void covered_between_open_and_close(Layout layout)
     const auto& d = r.driver("covered");
     CHECK(d.code("open") == kPamSuccess);
     CHECK(d.code("close") == kPamSuccess);
-    check_proc_in(d, "cgroup_after_close", key, session_leaf(key, "alice", 0));  // left there
+    check_proc_in(d, "cgroup_after_close", key, session_leaf(key, "alice", 0)); // left there
     CHECK(debug_lines(r, "not mounted as at open") ==
           std::vector<std::string>{"close: a hierarchy is not mounted as at open; reading mountinfo again"});
     CHECK(debug_lines(r, "not mounted any more") ==
           std::vector<std::string>{key + ": not mounted any more, nothing to close"});
     check_sessions(r.snap("uncovered"), key, "alice", kAliceUid, {0});
     CHECK(r.driver("next").code("open") == kPamSuccess);
-    check_proc_in(r.driver("next"), "cgroup", key, session_leaf(key, "alice", 0));  // 0 reaped, reused
+    check_proc_in(r.driver("next"), "cgroup", key, session_leaf(key, "alice", 0)); // 0 reaped, reused
     check_no_session(r.snap("after"), key, "alice", true);
     check_log(r, LOG_ERR, 0);
 }
 
-}  // namespace
+} // namespace
 
 CGFS_ALL_LAYOUTS("scale: above kFullReapBound entries an open reaps a window only", "[scale]", bounded_reaping)
-CGFS_ALL_LAYOUTS("scale: at kFullReapBound entries an open reaps every leftover", "[scale]",
-                 full_reaping_at_the_bound)
+CGFS_ALL_LAYOUTS("scale: at kFullReapBound entries an open reaps every leftover", "[scale]", full_reaping_at_the_bound)
 CGFS_ALL_LAYOUTS("scale: close reads mountinfo again when a hierarchy was covered", "[scale]",
                  covered_between_open_and_close)

@@ -62,8 +62,7 @@ int run_to_file(const std::vector<std::string>& argv, const std::string& out_pat
         ::_exit(127);
     }
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
@@ -103,17 +102,25 @@ void cycles(Layout layout, long count, bool pin)
         [&](Container& c) {
             c.service("cgfs-cycles", prof.args);
             c.snapshot("before");
-            std::vector<std::string> argv = {
-                kValgrind, "--error-exitcode=99", "--leak-check=full",
-                "--errors-for-leak-kinds=definite,indirect",
-                "--show-leak-kinds=definite,indirect", "--log-file=/tmp/valgrind.log",
-                driver, "--confdir", Container::confdir(), "--service", "cgfs-cycles",
-                "--user", "alice", "--cycles", std::to_string(count)};
+            std::vector<std::string> argv = {kValgrind,
+                                             "--error-exitcode=99",
+                                             "--leak-check=full",
+                                             "--errors-for-leak-kinds=definite,indirect",
+                                             "--show-leak-kinds=definite,indirect",
+                                             "--log-file=/tmp/valgrind.log",
+                                             driver,
+                                             "--confdir",
+                                             Container::confdir(),
+                                             "--service",
+                                             "cgfs-cycles",
+                                             "--user",
+                                             "alice",
+                                             "--cycles",
+                                             std::to_string(count)};
             if (pin)
                 argv.insert(argv.end(), {"--pin", module_path()});
             const int rc = run_to_file(argv, "/tmp/cycles.out");
-            c.emit("@@driver cycles\n" + read_file("/tmp/cycles.out") +
-                   "exit=" + std::to_string(rc) + "\n");
+            c.emit("@@driver cycles\n" + read_file("/tmp/cycles.out") + "exit=" + std::to_string(rc) + "\n");
             c.emit("@@driver valgrind\n" + read_file("/tmp/valgrind.log"));
             c.snapshot("after");
         },
@@ -123,21 +130,24 @@ void cycles(Layout layout, long count, bool pin)
     std::string log;
     for (const auto& l : r.driver("valgrind").lines)
         log += l + "\n";
-    INFO("cycle_driver:\n" << [&] {
-        std::string t;
-        for (const auto& l : d.lines)
-            t += "  " + l + "\n";
-        return t;
-    }() << "valgrind log:\n" << log);
+    INFO("cycle_driver:\n"
+         <<
+         [&] {
+             std::string t;
+             for (const auto& l : d.lines)
+                 t += "  " + l + "\n";
+             return t;
+         }()
+         << "valgrind log:\n"
+         << log);
     const long definite = leak_bytes(log, "definitely lost");
     const long indirect = leak_bytes(log, "indirectly lost");
     const long errors = logged_number(log, "ERROR SUMMARY: ");
     std::printf("valgrind (%s): %ld cycles (module %s), definitely lost %ld bytes, indirectly "
                 "lost %ld bytes, %ld errors; fds before {%s}, after {%s}\n",
-                layout_name(layout), count, pin ? "pinned" : "loaded at every pam_start",
-                definite, indirect, errors,
+                layout_name(layout), count, pin ? "pinned" : "loaded at every pam_start", definite, indirect, errors,
                 d.value("fds_before").c_str(), d.value("fds_after").c_str());
-    CHECK(d.code("exit") == 0);  // --error-exitcode=99: any memcheck error or definite/indirect leak
+    CHECK(d.code("exit") == 0); // --error-exitcode=99: any memcheck error or definite/indirect leak
     CHECK(definite == 0);
     CHECK(indirect == 0);
     CHECK(errors == 0);
@@ -155,7 +165,7 @@ void cycles(Layout layout, long count, bool pin)
     check_log(r, LOG_ERR, 0);
 }
 
-}  // namespace
+} // namespace
 
 int cgfs_test_precheck(int, char**);
 
@@ -168,16 +178,16 @@ int cgfs_test_precheck(int, char**)
     }
     std::string why = sandbox_unavailable_reason();
     if (!why.empty()) {
-        std::fprintf(stderr, "SKIP: the valgrind test needs a throwaway container: %s\n",
-                     why.c_str());
+        std::fprintf(stderr, "SKIP: the valgrind test needs a throwaway container: %s\n", why.c_str());
         return 77;
     }
-    for (const auto& [var, path] : {std::pair{"CGFS_MODULE", module_path()},
-                                    std::pair{"CGFS_CYCLE_DRIVER", env_path("CGFS_CYCLE_DRIVER")},
-                                    std::pair{"valgrind", std::string(kValgrind)}}) {
+    for (const auto& [var, path] :
+         {std::pair{"CGFS_MODULE", module_path()}, std::pair{"CGFS_CYCLE_DRIVER", env_path("CGFS_CYCLE_DRIVER")},
+          std::pair{"valgrind", std::string(kValgrind)}}) {
         if (path.empty() || ::access(path.c_str(), R_OK) != 0) {
-            std::fprintf(stderr, "FAIL: %s ('%s') is missing (tests/install-deps installs "
-                                 "valgrind; run through meson test)\n",
+            std::fprintf(stderr,
+                         "FAIL: %s ('%s') is missing (tests/install-deps installs "
+                         "valgrind; run through meson test)\n",
                          var, path.c_str());
             return 1;
         }

@@ -10,7 +10,10 @@
 
 namespace cgfs_test {
 
-void throw_errno(const std::string& context) { throw_errno(errno, context); }
+void throw_errno(const std::string& context)
+{
+    throw_errno(errno, context);
+}
 
 void throw_errno(int err, const std::string& context)
 {
@@ -113,4 +116,4 @@ std::string errno_name(int err)
     return name != nullptr ? std::string(name) : std::to_string(err);
 }
 
-}  // namespace cgfs_test
+} // namespace cgfs_test

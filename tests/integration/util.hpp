@@ -35,4 +35,4 @@ bool starts_with(std::string_view s, std::string_view prefix);
 // Name of an errno value ("ENOENT"), or its number when unknown.
 std::string errno_name(int err);
 
-}  // namespace cgfs_test
+} // namespace cgfs_test

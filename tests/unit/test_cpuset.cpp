@@ -29,8 +29,8 @@ TEST_CASE("cpuset: an empty list is no CPUs", "[cpuset]")
 
 TEST_CASE("cpuset: malformed cpu lists are refused", "[cpuset]")
 {
-    for (const char* text : {"65537", "0-65537", "3-1", "1,", ",1", "1,,2", "a", "-1", "1-", "-", "1-2-3",
-                             "1 2", "1, 2", "0x1", "+1", "99999999999999999999", "0-3\t", "1;2", "0-4294967295"}) {
+    for (const char* text : {"65537", "0-65537", "3-1", "1,", ",1", "1,,2", "a", "-1", "1-", "-", "1-2-3", "1 2",
+                             "1, 2", "0x1", "+1", "99999999999999999999", "0-3\t", "1;2", "0-4294967295"}) {
         INFO("text '" << text << "'");
         CHECK(cgfs::parse_cpu_list(text) == std::nullopt);
     }

@@ -53,7 +53,8 @@ TEST_CASE("delegation: cgroup2 delegates the kernel's list", "[delegation]")
 
 TEST_CASE("delegation: implausible kernel list entries are ignored", "[delegation]")
 {
-    CHECK(cgfs::delegated_files(CgroupVersion::v2, "cgroup.procs\n../../etc/passwd\nevil/x.y\ntasks\n.x\nx.\n\nmemory.oom.group") ==
+    CHECK(cgfs::delegated_files(CgroupVersion::v2,
+                                "cgroup.procs\n../../etc/passwd\nevil/x.y\ntasks\n.x\nx.\n\nmemory.oom.group") ==
           Strings{"cgroup.procs", "memory.oom.group"});
 }
 

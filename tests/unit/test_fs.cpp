@@ -521,7 +521,7 @@ TEST_CASE("fs: sample_subdirs reads at most max directories from a position, wra
     REQUIRE(all.ok());
     std::vector<std::string> got = all.value();
     std::sort(got.begin(), got.end());
-    CHECK(got == std::vector<std::string>{"0", "1", "2", "3"});  // no file, no "." or ".."
+    CHECK(got == std::vector<std::string>{"0", "1", "2", "3"}); // no file, no "." or ".."
     auto two = fs::sample_subdirs(tmp.fd(), 0, 2);
     REQUIRE(two.ok());
     CHECK(two.value().size() == 2);
@@ -564,15 +564,16 @@ TEST_CASE("fs: check_magic tells file systems apart", "[fs]")
 TEST_CASE("fs: check_magic accepts this machine's cgroup mounts (read-only)", "[fs]")
 {
     // Read-only look at the real mounts when they exist; nothing is opened for writing.
-    for (const auto& [path, magic] : {std::pair<const char*, unsigned long>{"/sys/fs/cgroup/unified", CGROUP2_SUPER_MAGIC},
-                                      {"/sys/fs/cgroup/freezer", CGROUP_SUPER_MAGIC}}) {
+    for (const auto& [path, magic] :
+         {std::pair<const char*, unsigned long>{"/sys/fs/cgroup/unified", CGROUP2_SUPER_MAGIC},
+          {"/sys/fs/cgroup/freezer", CGROUP_SUPER_MAGIC}}) {
         auto root = fs::open_root(path);
         if (!root.ok())
             continue;
         INFO(path);
         CHECK(fs::check_magic(root.value().get(), magic).ok());
-        CHECK_FALSE(fs::check_magic(root.value().get(), magic == CGROUP_SUPER_MAGIC ? CGROUP2_SUPER_MAGIC
-                                                                                    : CGROUP_SUPER_MAGIC)
-                        .ok());
+        CHECK_FALSE(
+            fs::check_magic(root.value().get(), magic == CGROUP_SUPER_MAGIC ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC)
+                .ok());
     }
 }

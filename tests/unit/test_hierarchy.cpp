@@ -276,8 +276,8 @@ TEST_CASE("hierarchy: a cgroup tree listed before the root mount is still found"
     const auto self = cgfs::parse_proc_cgroup("6:freezer:/\n0::/\n");
     const Discovery d = cgfs::build_discovery(mounts, self, nullptr);
     CHECK(d.layout == Layout::hybrid);
-    CHECK(show_all(d) == std::vector<std::string>{"v1|freezer|/sys/fs/cgroup/freezer|/|/|",
-                                                  "v2|unified|/sys/fs/cgroup/unified|/|/|"});
+    CHECK(show_all(d) ==
+          std::vector<std::string>{"v1|freezer|/sys/fs/cgroup/freezer|/|/|", "v2|unified|/sys/fs/cgroup/unified|/|/|"});
 }
 
 TEST_CASE("hierarchy: without /proc/1/cgroup the init cgroup is empty and BASE the mount root", "[hierarchy]")

@@ -19,7 +19,8 @@
 
 namespace {
 
-void quiet_logger(void*, int, const char*, va_list) {}
+void quiet_logger(void*, int, const char*, va_list)
+{}
 
 /// (controller, mount point) pairs as libcgroup lists them.
 std::set<std::pair<std::string, std::string>> libcgroup_view()

@@ -96,41 +96,41 @@ TEST_CASE("limits: good lines, every domain form, values normalised", "[limits]"
 
 TEST_CASE("limits: a bad line is reported with its number and skipped, the rest applies", "[limits]")
 {
-    const auto c = cgfs::parse_limits("alice pids.max\n"              // 1: no value
-                                      "alice memory.swap.max 1G\n"    // 2: unknown limit
-                                      "@ pids.max 10\n"               // 3: no group
-                                      "2000:1000 pids.max 10\n"       // 4: empty range
-                                      ": pids.max 10\n"               // 5: no bounds
-                                      "x:5 pids.max 10\n"             // 6: not a number
-                                      "alice pids.max -1\n"           // 7
-                                      "alice pids.max 4194305\n"      // 8: above PIDS_MAX
-                                      "alice cpu.weight 0\n"          // 9: below 1
-                                      "alice cpu.weight 10001\n"      // 10
-                                      "alice cpu.max 500\n"           // 11: quota below 1 ms
-                                      "alice cpu.max max 100\n"       // 12: period below 1 ms
-                                      "alice memory.max 12X\n"        // 13
+    const auto c = cgfs::parse_limits("alice pids.max\n"                // 1: no value
+                                      "alice memory.swap.max 1G\n"      // 2: unknown limit
+                                      "@ pids.max 10\n"                 // 3: no group
+                                      "2000:1000 pids.max 10\n"         // 4: empty range
+                                      ": pids.max 10\n"                 // 5: no bounds
+                                      "x:5 pids.max 10\n"               // 6: not a number
+                                      "alice pids.max -1\n"             // 7
+                                      "alice pids.max 4194305\n"        // 8: above PIDS_MAX
+                                      "alice cpu.weight 0\n"            // 9: below 1
+                                      "alice cpu.weight 10001\n"        // 10
+                                      "alice cpu.max 500\n"             // 11: quota below 1 ms
+                                      "alice cpu.max max 100\n"         // 12: period below 1 ms
+                                      "alice memory.max 12X\n"          // 13
                                       "alice memory.max 99999999999T\n" // 14: overflow
-                                      "alice io.weight sda 100\n"     // 15
-                                      "alice pids.max 1 2\n"          // 16
-                                      "alice pids.max 7\n");          // 17: good
+                                      "alice io.weight sda 100\n"       // 15
+                                      "alice pids.max 1 2\n"            // 16
+                                      "alice pids.max 7\n");            // 17: good
     CHECK(problems(c) == Strings{
-        "line 1: expected '<domain> <limit> <value>'",
-        "line 2: unknown limit 'memory.swap.max'",
-        "line 3: '@' names no group",
-        "line 4: '2000:1000' is not a uid range (LOW:HIGH, LOW: or :HIGH, LOW <= HIGH)",
-        "line 5: ':' is not a uid range (LOW:HIGH, LOW: or :HIGH, LOW <= HIGH)",
-        "line 6: 'x:5' is not a uid range (LOW:HIGH, LOW: or :HIGH, LOW <= HIGH)",
-        "line 7: '-1' is not a valid value for pids.max",
-        "line 8: '4194305' is not a valid value for pids.max",
-        "line 9: '0' is not a valid value for cpu.weight",
-        "line 10: '10001' is not a valid value for cpu.weight",
-        "line 11: '500' is not a valid value for cpu.max",
-        "line 12: 'max 100' is not a valid value for cpu.max",
-        "line 13: '12X' is not a valid value for memory.max",
-        "line 14: '99999999999T' is not a valid value for memory.max",
-        "line 15: 'sda 100' is not a valid value for io.weight",
-        "line 16: '1 2' is not a valid value for pids.max",
-    });
+                             "line 1: expected '<domain> <limit> <value>'",
+                             "line 2: unknown limit 'memory.swap.max'",
+                             "line 3: '@' names no group",
+                             "line 4: '2000:1000' is not a uid range (LOW:HIGH, LOW: or :HIGH, LOW <= HIGH)",
+                             "line 5: ':' is not a uid range (LOW:HIGH, LOW: or :HIGH, LOW <= HIGH)",
+                             "line 6: 'x:5' is not a uid range (LOW:HIGH, LOW: or :HIGH, LOW <= HIGH)",
+                             "line 7: '-1' is not a valid value for pids.max",
+                             "line 8: '4194305' is not a valid value for pids.max",
+                             "line 9: '0' is not a valid value for cpu.weight",
+                             "line 10: '10001' is not a valid value for cpu.weight",
+                             "line 11: '500' is not a valid value for cpu.max",
+                             "line 12: 'max 100' is not a valid value for cpu.max",
+                             "line 13: '12X' is not a valid value for memory.max",
+                             "line 14: '99999999999T' is not a valid value for memory.max",
+                             "line 15: 'sda 100' is not a valid value for io.weight",
+                             "line 16: '1 2' is not a valid value for pids.max",
+                         });
     CHECK(summary(c.rules) == Strings{"17 pids.max 7"});
 }
 
@@ -168,9 +168,9 @@ TEST_CASE("limits: the first matching line decides each limit", "[limits]")
 {
     const auto c = cgfs::parse_limits("bob pids.max 5\n"
                                       "@staff pids.max 50\n"
-                                      "alice pids.max 500\n"      // later than @staff: not used for alice
+                                      "alice pids.max 500\n" // later than @staff: not used for alice
                                       "1000:1999 memory.max 1G\n"
-                                      "alice memory.max 2G\n"     // later than the range: not used
+                                      "alice memory.max 2G\n" // later than the range: not used
                                       "* pids.max 1000\n"
                                       "* cpu.weight 20\n");
     CHECK(summary(cgfs::limits_for(c, subject("alice", 1000, {"staff"}))) ==
@@ -200,8 +200,7 @@ TEST_CASE("limits: translation to cgroup v1", "[limits]")
     CHECK(knobs(rule("cpu.weight", "100"), v1) == Strings{"cpu.shares=1024"});
     CHECK(knobs(rule("cpu.weight", "1"), v1) == Strings{"cpu.shares=10"});
     CHECK(knobs(rule("cpu.weight", "10000"), v1) == Strings{"cpu.shares=102400"});
-    CHECK(knobs(rule("cpu.max", "50000 100000"), v1) ==
-          Strings{"cpu.cfs_period_us=100000", "cpu.cfs_quota_us=50000"});
+    CHECK(knobs(rule("cpu.max", "50000 100000"), v1) == Strings{"cpu.cfs_period_us=100000", "cpu.cfs_quota_us=50000"});
     CHECK(knobs(rule("cpu.max", "max 20000"), v1) == Strings{"cpu.cfs_period_us=20000", "cpu.cfs_quota_us=-1"});
     CHECK(knobs(rule("io.weight", "default 100"), v1) == Strings{"blkio.weight=500"});
     CHECK(knobs(rule("io.weight", "default 1"), v1) == Strings{"blkio.weight=10"});
@@ -262,7 +261,8 @@ cgfs::SessionRecord two_hierarchy_session(cgfs::Placement v2_placement)
     cgfs::SessionRecord r;
     r.user = {"alice", 1000, 1000};
     r.index = 0;
-    for (const auto& [version, label] : {std::pair{CgroupVersion::v1, "pids"}, std::pair{CgroupVersion::v2, "unified"}}) {
+    for (const auto& [version, label] :
+         {std::pair{CgroupVersion::v1, "pids"}, std::pair{CgroupVersion::v2, "unified"}}) {
         cgfs::HierarchySession h;
         h.version = version;
         h.label = label;

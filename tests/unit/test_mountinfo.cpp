@@ -22,8 +22,8 @@ std::string show(const MountEntry& e)
             options += ',';
         options += o;
     }
-    return std::to_string(e.mount_id) + " " + std::to_string(e.parent_id) + " " + e.root + "|" + e.mount_point +
-           "|" + e.fstype + "|" + e.source + "|" + options;
+    return std::to_string(e.mount_id) + " " + std::to_string(e.parent_id) + " " + e.root + "|" + e.mount_point + "|" +
+           e.fstype + "|" + e.source + "|" + options;
 }
 
 std::vector<std::string> show_all(const MountTable& t)
@@ -119,11 +119,11 @@ TEST_CASE("mountinfo: unescape_mount_field undoes only three-digit octal escapes
     CHECK(cgfs::unescape_mount_field("a\\011b\\012c\\134d") == "a\tb\nc\\d");
     CHECK(cgfs::unescape_mount_field("\\0401") == " 1");
     CHECK(cgfs::unescape_mount_field("\\\\040") == "\\ ");
-    CHECK(cgfs::unescape_mount_field("\\04") == "\\04");      // too short
-    CHECK(cgfs::unescape_mount_field("x\\") == "x\\");        // trailing backslash
-    CHECK(cgfs::unescape_mount_field("\\08x") == "\\08x");    // 8 is not octal
-    CHECK(cgfs::unescape_mount_field("\\400") == "\\400");    // above 255
-    CHECK(cgfs::unescape_mount_field("\\000") == "\\000");    // NUL is never produced
+    CHECK(cgfs::unescape_mount_field("\\04") == "\\04");   // too short
+    CHECK(cgfs::unescape_mount_field("x\\") == "x\\");     // trailing backslash
+    CHECK(cgfs::unescape_mount_field("\\08x") == "\\08x"); // 8 is not octal
+    CHECK(cgfs::unescape_mount_field("\\400") == "\\400"); // above 255
+    CHECK(cgfs::unescape_mount_field("\\000") == "\\000"); // NUL is never produced
     CHECK(cgfs::unescape_mount_field("\\377") == "\xff");
 }
 
@@ -201,10 +201,10 @@ TEST_CASE("mountinfo: is_covered never takes a parent listed after its children 
         CHECK_FALSE(cgfs::is_covered(t.entries, index_of(t, id)));
     }
     // The same shape made up around a cgroup mount: the cgroup tree is listed before "/".
-    const MountTable late_root = cgfs::parse_mountinfo(
-        "30 26 0:27 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n"
-        "36 30 0:33 / /sys/fs/cgroup/freezer rw - cgroup cgroup rw,freezer\n"
-        "26 1 254:0 / / rw - ext4 /dev/vda rw\n");
+    const MountTable late_root =
+        cgfs::parse_mountinfo("30 26 0:27 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n"
+                              "36 30 0:33 / /sys/fs/cgroup/freezer rw - cgroup cgroup rw,freezer\n"
+                              "26 1 254:0 / / rw - ext4 /dev/vda rw\n");
     CHECK_FALSE(cgfs::is_covered(late_root.entries, 0));
     CHECK_FALSE(cgfs::is_covered(late_root.entries, 1));
 }

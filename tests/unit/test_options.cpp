@@ -171,6 +171,7 @@ TEST_CASE("options: config=PATH names the limits file; the last one counts; rela
     CHECK(o.config == "/tmp/b.conf");
     CHECK(o.unknown.empty());
     CHECK(o.fatal == std::nullopt);
-    CHECK(parse({"config=etc/a.conf"}).fatal == std::optional<std::string>("config=: 'etc/a.conf' is not an absolute path"));
+    CHECK(parse({"config=etc/a.conf"}).fatal ==
+          std::optional<std::string>("config=: 'etc/a.conf' is not an absolute path"));
     CHECK(parse({"config="}).fatal == std::optional<std::string>("config=: '' is not an absolute path"));
 }

@@ -158,8 +158,7 @@ TEST_CASE("session: find_session uses BASE below a container's mount root", "[se
     const Discovery d = cgfs::build_discovery(mounts, self, &init);
     const SessionRecord r = cgfs::find_session(d, select_all(d), kAlice);
     CHECK(r.index == 0);
-    CHECK(show_all(r) ==
-          Strings{"v1|freezer|created|/lxc/c1|/lxc/c1|/lxc/c1/user/alice/0|/lxc/c1/user/alice/0"});
+    CHECK(show_all(r) == Strings{"v1|freezer|created|/lxc/c1|/lxc/c1|/lxc/c1/user/alice/0|/lxc/c1/user/alice/0"});
 }
 
 TEST_CASE("session: remove_tree removes empty directories bottom-up", "[session]")
@@ -266,9 +265,9 @@ TEST_CASE("session: remove_tree removes at most kMaxTreeEntries directories", "[
     REQUIRE(inside.ok());
     const Strings rest = cgfs::fs::list_subdirs(inside.value().get()).value();
     REQUIRE(rest.size() == 1);
-    CHECK(texts(notes) == Strings{"debug|test/" + rest[0] +
-                                      ": cgroup tree deeper or larger than the removal bounds; left in place",
-                                  "debug|test: Directory not empty, left in place"});
+    CHECK(texts(notes) ==
+          Strings{"debug|test/" + rest[0] + ": cgroup tree deeper or larger than the removal bounds; left in place",
+                  "debug|test: Directory not empty, left in place"});
 }
 
 namespace {
@@ -443,12 +442,14 @@ TEST_CASE("session: reap_stale_sessions removes empty sessions older than the st
 
     // Sessions newer than the start are a concurrent login's: kept.
     const timespec long_ago{1, 0};
-    auto early = cgfs::reap_stale_sessions(user_dir.get(), "freezer: /user/alice", long_ago, cgfs::ReapMode::remove, notes);
+    auto early =
+        cgfs::reap_stale_sessions(user_dir.get(), "freezer: /user/alice", long_ago, cgfs::ReapMode::remove, notes);
     CHECK(early.removed.empty());
     CHECK(early.kept == std::set<long>{0, 1, 2});
 
     // The plain files stand in for kernel files here, so rmdir of 0 and 1 fails; 2 is empty.
-    auto reaped = cgfs::reap_stale_sessions(user_dir.get(), "freezer: /user/alice", later, cgfs::ReapMode::remove, notes);
+    auto reaped =
+        cgfs::reap_stale_sessions(user_dir.get(), "freezer: /user/alice", later, cgfs::ReapMode::remove, notes);
     CHECK(reaped.removed == std::vector<long>{2});
     CHECK(reaped.kept == std::set<long>{0, 1});
     CHECK_FALSE(tmp.exists("user/alice/2"));
@@ -482,7 +483,7 @@ TEST_CASE("session: holds_internal_processes asks cgroup.procs below the root on
 {
     TempDir tmp;
     tmp.mkdirs("root/base");
-    tmp.write("root/cgroup.procs", "1\n");  // the root: no cgroup.type, exempt
+    tmp.write("root/cgroup.procs", "1\n"); // the root: no cgroup.type, exempt
     tmp.write("root/base/cgroup.type", "domain\n");
     tmp.write("root/base/cgroup.procs", "");
     const cgfs::UniqueFd root(::openat(tmp.fd(), "root", O_RDONLY | O_DIRECTORY | O_CLOEXEC));

@@ -26,7 +26,10 @@ int open_null()
 
 // operator! is deleted (fd 0 is valid); valid() is the way to ask.
 template <typename T>
-concept Negatable = requires(const T& t) { !t; };
+concept Negatable = requires(const T& t)
+{
+    !t;
+};
 static_assert(!Negatable<UniqueFd>);
 static_assert(!std::is_copy_constructible_v<UniqueFd> && !std::is_copy_assignable_v<UniqueFd>);
 static_assert(std::is_nothrow_move_constructible_v<UniqueFd> && std::is_nothrow_move_assignable_v<UniqueFd>);

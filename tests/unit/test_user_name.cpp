@@ -27,8 +27,8 @@ std::string refused(const std::string& context)
 TEST_CASE("user_name: accepts ordinary names", "[user_name]")
 {
     for (const std::string name :
-         {"alice", "a.b", "user-1000", "root", "_apt", "Debian-exim", "user@example.com", "a", "x.y.z",
-          "memory", "cgroup", "tasks2", "Tasks", "cpux.y", "io", ".hidden", "...", "\xc3\xa9lodie", "a b"}) {
+         {"alice", "a.b", "user-1000", "root", "_apt", "Debian-exim", "user@example.com", "a", "x.y.z", "memory",
+          "cgroup", "tasks2", "Tasks", "cpux.y", "io", ".hidden", "...", "\xc3\xa9lodie", "a b"}) {
         INFO("name '" << name << "'");
         CHECK(check(name) == "");
     }
@@ -54,7 +54,7 @@ TEST_CASE("user_name: refuses slashes and control characters", "[user_name]")
     CHECK(check("/") == refused("user name contains '/'"));
     CHECK(check("../etc") == refused("user name contains '/'"));
     for (const std::string& name : {std::string("a\nb"), std::string("tab\t"), std::string("\x7f"),
-                                   std::string("x\x1f"), std::string("nul\0x", 5), std::string("\r")}) {
+                                    std::string("x\x1f"), std::string("nul\0x", 5), std::string("\r")}) {
         INFO("name of " << name.size() << " bytes");
         CHECK(check(name) == refused("user name contains a control character"));
     }
@@ -71,9 +71,10 @@ TEST_CASE("user_name: refuses cgroup kernel file names", "[user_name]")
 TEST_CASE("user_name: refuses controller-prefixed names", "[user_name]")
 {
     for (const std::string name :
-         {"cgroup.procs", "cgroup.", "cgroup.x", "cpu.weight", "cpuacct.usage", "cpuset.cpus", "memory.max",
-          "devices.allow", "freezer.state", "net_cls.classid", "net_prio.ifpriomap", "blkio.weight", "io.max",
-          "perf_event.x", "hugetlb.2MB.max", "pids.max", "rdma.max", "misc.max", "debug.x", "cpu.pressure"}) {
+         {"cgroup.procs",       "cgroup.",      "cgroup.x",      "cpu.weight",    "cpuacct.usage",
+          "cpuset.cpus",        "memory.max",   "devices.allow", "freezer.state", "net_cls.classid",
+          "net_prio.ifpriomap", "blkio.weight", "io.max",        "perf_event.x",  "hugetlb.2MB.max",
+          "pids.max",           "rdma.max",     "misc.max",      "debug.x",       "cpu.pressure"}) {
         INFO(name);
         CHECK(check(name) == refused("user name '" + name + "' collides with cgroup kernel files"));
     }
