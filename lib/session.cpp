@@ -102,7 +102,7 @@ struct Work {
     UniqueFd user_fd;     // BASE/user
     UniqueFd user_dir_fd; // BASE/user/<name>
     UniqueFd session_fd;  // <N>
-    UniqueFd leaf_fd;     // <N>/session (cgroup2)
+    UniqueFd leaf_fd;     // <N>/init.scope (cgroup2)
     bool created_user = false;
     bool created_user_dir = false;
     bool created_session = false;

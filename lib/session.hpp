@@ -46,7 +46,11 @@ inline constexpr std::chrono::milliseconds kCloseDrainPoll{1};
 inline constexpr mode_t kDirMode = 0755;
 /// cgroup2: the leaf below <N> that holds the session's processes (cgroup-v2.rst "no internal
 /// process constraint": <N> itself must stay empty for the user to enable controllers in it).
-inline constexpr const char* kSessionLeaf = "session";
+/// Named as systemd names the leaf of a delegated unit, because LXC takes the parent of a
+/// trailing "/init.scope" of the cgroup lxc-start runs in as the base of its containers'
+/// cgroups: a container started from the login shell is built in <N>, beside the leaf, where
+/// it can get the controllers <N> offers (pam_cgfs(8) "The session leaf on cgroup2").
+inline constexpr const char* kSessionLeaf = "init.scope";
 
 /// The user a session is for (from the PAM item and the passwd entry).
 struct UserIdentity {
@@ -82,7 +86,7 @@ struct HierarchySession {
     std::string origin;  ///< the caller's cgroup before open
     std::string base;    ///< BASE
     std::string session; ///< created: BASE/user/<name>/<N>; otherwise the caller's cgroup
-    std::string leaf;    ///< where the caller was put (created: <N> on v1, <N>/session on cgroup2)
+    std::string leaf;    ///< where the caller was put (created: <N> on v1, <N>/init.scope on cgroup2)
 };
 
 /// What close needs from open (kept with pam_set_data).

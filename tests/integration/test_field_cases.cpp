@@ -180,7 +180,7 @@ void c04(const std::string& args, const std::set<std::string>& selected)
     const auto& d = r.driver("main");
     REQUIRE(d.code("open") == kPamSuccess);
     check_sessions(r.snap("open"), "unified", "alice", kAliceUid, {0}, {"/user/alice/0/c1"});
-    check_proc_in(d, "cgroup", "unified", "/user/alice/0/session");
+    check_proc_in(d, "cgroup", "unified", session_leaf("unified", "alice", 0));
     CHECK(d.value("act.unified.mkdir") == "ok");
     CHECK(d.value("act.unified.enter") == "ok");
     CHECK(d.value("act.unified.c1_procs_owner") == "1000:1000");
