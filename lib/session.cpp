@@ -110,6 +110,9 @@ struct Work {
     bool created_leaf = false;
     bool attached = false;
     bool memory_ready = false; // v1 memory.use_hierarchy checked at a level this attempt created
+    std::string session_name;  // <N> as created (undo does not read `record`, which may be moved out)
+    long entries = 0;          // subdirectories of BASE/user/<name> when this open found it
+
     // Placement::systemd_scope: the scope, its init.scope leaf, the pids moved there and the
     // controllers this open enabled in the scope, so that a failed open can undo it.
     UniqueFd scope_fd;
@@ -117,8 +120,6 @@ struct Work {
     bool created_scope_leaf = false;
     std::vector<std::string> scope_moved;
     std::vector<std::string> scope_enabled;
-    std::string session_name; // <N> as created (undo does not read `record`, which may be moved out)
-    long entries = 0;         // subdirectories of BASE/user/<name> when this open found it
 
     /// BASE: the mount root's fd, or base_fd.
     [[nodiscard]] int base() const { return base_fd.valid() ? base_fd.get() : hierarchy->root.get(); }
