@@ -210,11 +210,14 @@ void delegated_scope(Layout layout)
 
 // No Delegate=yes (the drop-in is missing): today's in-place delegation, nothing moved or made,
 // and one notice saying what containers lose and how to fix it.
-void undelegated_scope(Layout layout)
+void undelegated_scope(Layout layout, bool user_mark)
 {
     pid_t other = 0;
     auto r = run_scenario(layout, [&](Container& c) {
         systemd_like_tree(c);
+        // user.delegate alone is what the owner of a scope delegated in place could set herself.
+        if (user_mark)
+            c.set_xattr("unified:" + kScope, "user.delegate", "1");
         if (layout == Layout::hybrid)
             c.mkdir("name=systemd:" + kScope);
         other = start_other(c, "unified:" + kScope);
@@ -244,6 +247,43 @@ void undelegated_scope(Layout layout)
                                    ": session scope not delegated by systemd (no Delegate=yes), so containers "
                                    "started in it get no controllers; install the session-.scope.d drop-in "
                                    "(pam_cgfs(8), systemd session scopes)"});
+}
+
+void undelegated(Layout l)
+{
+    undelegated_scope(l, false);
+}
+void user_marked(Layout l)
+{
+    undelegated_scope(l, true);
+}
+
+// A failed open (alice's freezer directory is bob's) moves nothing out of the delegated scope
+// and leaves no init.scope: the scope is entered last, after every other hierarchy is done.
+void failed_open_leaves_scope(Layout layout)
+{
+    pid_t other = 0;
+    auto r = run_scenario(layout, [&](Container& c) {
+        systemd_like_tree(c);
+        c.set_xattr("unified:" + kScope, "trusted.delegate", "1");
+        c.mkdir("name=systemd:" + kScope);
+        c.mkdir("freezer:/user/alice", kBobUid, kBobUid);
+        other = start_other(c, "unified:" + kScope);
+        c.service("sshd", stock_args(layout));
+        c.snapshot("before");
+        c.run("main", alice_in("sshd", scope_specs(layout, kScope), {"--no-close"}));
+        c.snapshot("after");
+        record_other(c, "other", other);
+    });
+    check_ran(r);
+    INFO(r.describe());
+    const auto& d = r.driver("main");
+    CHECK(d.code("open") == kPamSessionErr);
+    check_proc_in(d, "cgroup", "unified", kScope);
+    check_proc_in(r.driver("other"), "cgroup", "unified", kScope);
+    CHECK(r.snap("after").dir_paths("unified") == r.snap("before").dir_paths("unified"));
+    CHECK(knob(r.snap("after"), kScope, "cgroup.subtree_control") == "");
+    check_log(r, LOG_ERR, 1, {"'alice'", "/user/alice: owned by uid 1001"});
 }
 
 // `su - alice` (or a second module line) from her shell, already in the scope's init.scope:
@@ -367,9 +407,13 @@ CGFS_LAYOUT_TEST("systemd: a delegated session scope: every process into init.sc
 CGFS_LAYOUT_TEST("systemd: a delegated session scope: every process into init.scope, controllers, close leaves it",
                  "[systemd]", delegated_scope, hybrid)
 CGFS_LAYOUT_TEST("systemd: a scope without Delegate=yes is delegated in place, with one notice", "[systemd]",
-                 undelegated_scope, v2)
+                 undelegated, v2)
 CGFS_LAYOUT_TEST("systemd: a scope without Delegate=yes is delegated in place, with one notice", "[systemd]",
-                 undelegated_scope, hybrid)
+                 undelegated, hybrid)
+CGFS_LAYOUT_TEST("systemd: user.delegate alone, which the scope's owner can set, is not systemd's mark", "[systemd]",
+                 user_marked, v2)
+CGFS_LAYOUT_TEST("systemd: a failed open moves nothing out of a delegated scope", "[systemd]", failed_open_leaves_scope,
+                 hybrid)
 CGFS_LAYOUT_TEST("systemd: a login from the scope's init.scope changes nothing", "[systemd]", login_from_the_leaf, v2)
 CGFS_LAYOUT_TEST("systemd: the user manager (service systemd-user) gets no session", "[systemd]",
                  user_manager_by_service, v2)
