@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+
 #include <syslog.h>
 
 using namespace cgfs_test;
@@ -155,8 +157,48 @@ void reused_handle(Layout layout)
     check_log(r, LOG_ERR, 0);
 }
 
+// One account, one tree: a name service that matches names without regard to case answers the
+// login name "ALICE" with alice's entry. The session, its tree and its record are alice's
+// (pw_name), never a second tree /user/ALICE of the same uid.
+void spelling_of_the_database(Layout layout)
+{
+    auto prof = core_profile(layout);
+    const char* nss_dir = std::getenv("CGFS_NSS_DIR");
+    REQUIRE(nss_dir != nullptr);
+    auto r = run_scenario(layout, [&](Container& c) {
+        write_regular_file("/etc/nsswitch.conf", "passwd: files cgfsalias\ngroup: files\n", 0644);
+        c.service("cgfs-test", prof.args + " debug");
+        Driver d =
+            c.start("main", {"--service", "cgfs-test", "--user", "ALICE"}, {std::string("LD_LIBRARY_PATH=") + nss_dir});
+        d.wait_held();
+        c.snapshot("open");
+        d.finish();
+        c.snapshot("closed");
+    });
+    check_ran(r);
+    INFO(r.describe());
+    const auto& d = r.driver("main");
+    CHECK(d.code("open") == kPamSuccess);
+    CHECK(d.code("close") == kPamSuccess);
+    for (const auto& key : prof.keys) {
+        INFO("hierarchy " << key);
+        check_sessions(r.snap("open"), key, "alice", kAliceUid, {0});
+        check_proc_in(d, "cgroup", key, session_leaf(key, "alice", 0));
+        check_proc_in(d, "cgroup_after_close", key, "/");
+        check_no_session(r.snap("closed"), key, "alice", true);
+    }
+    size_t named = 0;
+    for (const auto& line : r.log(LOG_DEBUG))
+        if (line.find("user 'ALICE': the user database calls this account 'alice'") != std::string::npos)
+            ++named;
+    CHECK(named == 1);
+    check_log(r, LOG_ERR, 0);
+}
+
 } // namespace
 
+CGFS_ALL_LAYOUTS("hardening: the tree is named as the user database spells the account", "[hardening]",
+                 spelling_of_the_database)
 CGFS_ALL_LAYOUTS("hardening: user/alice is root's; alice makes nothing there, moves between her sessions",
                  "[hardening]", user_dir_is_roots)
 CGFS_ALL_LAYOUTS("hardening: a user/alice left alice's by an older module is taken back", "[hardening]",

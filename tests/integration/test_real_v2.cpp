@@ -157,7 +157,9 @@ TEST_CASE("real v2: memory.max set by root on user/alice binds all her sessions"
     // The limit and the session's own memory.max stay root's: alice can change neither.
     CHECK(d.value("act.unified.write.../memory.max") == "EACCES");
     CHECK(d.value("act.unified.write.memory.max") == "EACCES");
-    CHECK(s.files.at("unified:/user/alice/memory.max").substr(0, 4) == "0:0 ");
+    // user/alice is root's (pam_cgfs(8) THREAT MODEL): its files are root's, none is alice's.
+    CHECK(s.dirs.at("unified:/user/alice") == "0:0 0755");
+    CHECK(s.non_root_files("unified").count("/user/alice/memory.max 1000:1000") == 0);
     // More than the limit in her second session: the kernel's OOM killer ends it (SIGKILL).
     CHECK(d.value("act.unified.alloc") == "killed 9");
     check_sessions(s, "unified", "alice", kAliceUid, {0, 1}, {"/user/alice/1/c1"});
@@ -238,9 +240,13 @@ TEST_CASE("real v2: alice cannot block a controller in BASE/user for bob or the 
     CHECK(std::count(enabled.begin(), enabled.end(), "pids") == 1);
     CHECK(knob(s, "/user/bob", "pids.max") == "max");
     CHECK(knob(s, "/user/alice", "pids.max") == "50");
-    CHECK(s.files.at("unified:/user/alice/pids.max").substr(0, 4) == "0:0 ");
-    check_sessions(s, "unified", "alice", kAliceUid, {0});
-    check_sessions(s, "unified", "bob", kBobUid, {0});
+    CHECK(s.non_root_files("unified").count("/user/alice/pids.max 1000:1000") == 0);
+    for (const std::string u : {"alice", "bob"}) {
+        INFO("user " << u);
+        CHECK(s.dirs.at("unified:/user/" + u) == "0:0 0755");
+        CHECK(s.dirs.at("unified:/user/" + u + "/0").substr(0, 10) == (u == "alice" ? "1000:1000 " : "1001:1001 "));
+        CHECK(s.dirs.count("unified:/user/" + u + "/pids.max") == 0);
+    }
     check_log(r, LOG_NOTICE, 0);
     check_log(r, LOG_ERR, 0);
 }
