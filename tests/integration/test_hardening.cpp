@@ -8,8 +8,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
-
 #include <syslog.h>
 
 using namespace cgfs_test;
@@ -163,8 +161,10 @@ void reused_handle(Layout layout)
 void spelling_of_the_database(Layout layout)
 {
     auto prof = core_profile(layout);
-    const char* nss_dir = std::getenv("CGFS_NSS_DIR");
-    REQUIRE(nss_dir != nullptr);
+    // Built next to pam_driver (tests/integration/meson.build), which every runner names.
+    const std::string driver = driver_path();
+    REQUIRE(driver.rfind('/') != std::string::npos);
+    const std::string nss_dir = driver.substr(0, driver.rfind('/'));
     auto r = run_scenario(layout, [&](Container& c) {
         write_regular_file("/etc/nsswitch.conf", "passwd: files cgfsalias\ngroup: files\n", 0644);
         c.service("cgfs-test", prof.args + " debug");
