@@ -39,6 +39,30 @@ std::vector<std::string> delegated_files(CgroupVersion version, std::string_view
     return files;
 }
 
+std::vector<std::string> user_dir_files(CgroupVersion version)
+{
+    if (version == CgroupVersion::v1)
+        return {};
+    return {"cgroup.procs"};
+}
+
+Result<void> give_files(int dir_fd, const std::vector<std::string>& files, uid_t uid, gid_t gid)
+{
+    for (const auto& file : files) {
+        struct stat st {};
+        if (::fstatat(dir_fd, file.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            if (errno == ENOENT)
+                continue;
+            return make_error(errno, "stat " + file);
+        }
+        if (st.st_uid == uid && st.st_gid == gid)
+            continue;
+        if (auto done = fs::chown_at(dir_fd, file, uid, gid); !done.ok())
+            return done;
+    }
+    return {};
+}
+
 Result<void> delegate_cgroup(int dir_fd, const std::vector<std::string>& files, uid_t uid, gid_t gid,
                              std::vector<OwnerChange>& changes)
 {

@@ -23,6 +23,15 @@ inline constexpr const char* kKernelDelegateList = "/sys/kernel/cgroup/delegate"
 /// "cgroup.procs", "cgroup.threads", "cgroup.subtree_control".
 [[nodiscard]] std::vector<std::string> delegated_files(CgroupVersion version, std::string_view kernel_list);
 
+/// The files of BASE/user/<name> that are the user's; the directory itself and every other file
+/// stay root's (pam_cgfs(8) THREAT MODEL: nothing a user creates may block an operation for
+/// another user or the administrator, and she cannot create entries in a root-owned directory).
+/// cgroup2: "cgroup.procs", which moving a process between two of her sessions needs (cgroup-v2.rst
+/// "Delegation Containment": write access to cgroup.procs of the common ancestor). v1: none (a
+/// move checks only write access to the destination's tasks or cgroup.procs and the process's
+/// uid, cgroup-v1/cgroups.rst).
+[[nodiscard]] std::vector<std::string> user_dir_files(CgroupVersion version);
+
 /// One owner change: which file delegation chowned, and from whom. Delegation is never undone:
 /// what is chowned is the user's own cgroup, and a concurrent login of the same user may already
 /// rely on it (a failed open that handed it back to root would break that session).
@@ -37,6 +46,11 @@ struct OwnerChange {
 /// each change made to `changes` (also on error). Errors: errno and the file.
 Result<void> delegate_cgroup(int dir_fd, const std::vector<std::string>& files, uid_t uid, gid_t gid,
                              std::vector<OwnerChange>& changes);
+
+/// Chowns each of `files` in the directory `dir_fd` (AT_SYMLINK_NOFOLLOW) to uid:gid where its
+/// owner differs (one fstatat(2) each); the directory itself is not touched. Files that do not
+/// exist are skipped. Errors: errno and the file.
+Result<void> give_files(int dir_fd, const std::vector<std::string>& files, uid_t uid, gid_t gid);
 
 /// delegate_cgroup for a cgroup this call has just created (so root's, as the kernel made its
 /// files): chowns the directory and each of `files` without looking first, one fchownat(2) each,

@@ -240,7 +240,7 @@ Result<struct stat> stat_fd(int fd)
     return st;
 }
 
-Result<std::vector<std::string>> list_subdirs(int dirfd)
+Result<std::vector<std::string>> list_subdirs(int dirfd, std::size_t max)
 {
     // fdopendir takes ownership of a fresh fd, so the caller's fd keeps its offset.
     const int fd = ::openat(dirfd, ".", kOpenDir);
@@ -253,7 +253,7 @@ Result<std::vector<std::string>> list_subdirs(int dirfd)
         return make_error(saved, "list");
     }
     std::vector<std::string> names;
-    for (;;) {
+    while (names.size() < max) {
         errno = 0;
         const dirent* entry = ::readdir(dir.get());
         if (entry == nullptr)

@@ -8,6 +8,7 @@
 #include "unique_fd.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <fcntl.h>
 #include <string>
 #include <string_view>
@@ -88,9 +89,10 @@ Result<void> chmod_fd(int fd, mode_t mode);
 Result<struct stat> stat_fd(int fd);
 
 /// Names of the subdirectories (d_type DT_DIR, "." and ".." left out) of `dirfd`, in directory
-/// order. The fd's own offset is not used (the directory is re-opened through "." first).
-/// Errors: errno, context "list".
-Result<std::vector<std::string>> list_subdirs(int dirfd);
+/// order, at most `max` of them: reading stops there, so a directory the user filled costs no
+/// more than `max` names. The fd's own offset is not used (the directory is re-opened through
+/// "." first). Errors: errno, context "list".
+Result<std::vector<std::string>> list_subdirs(int dirfd, std::size_t max = SIZE_MAX);
 
 /// Up to `max` subdirectory names of `dirfd` (d_type DT_DIR, "." and ".." left out), read in
 /// directory order from the position `from` on, wrapping to the start once: a sample of a large

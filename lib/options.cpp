@@ -60,13 +60,14 @@ std::optional<std::string> parse_controller_list(std::string_view text, Controll
             } else if (item.substr(0, kNamePrefix.size()) == kNamePrefix) {
                 const std::string_view name = item.substr(kNamePrefix.size());
                 if (name.empty())
-                    return "-c: " + quoted(item) + " names no hierarchy";
-                if (name.size() > kMaxHierarchyName || !all_of_chars(name, is_hierarchy_name_char))
-                    return "-c: " + quoted(item) + " is not a valid hierarchy name";
-                add_unique(into.names, name);
+                    into.invalid.push_back("-c: " + quoted(item) + " names no hierarchy; skipped");
+                else if (name.size() > kMaxHierarchyName || !all_of_chars(name, is_hierarchy_name_char))
+                    into.invalid.push_back("-c: " + quoted(item) + " is not a valid hierarchy name; skipped");
+                else
+                    add_unique(into.names, name);
+            } else if (item.size() > kMaxHierarchyName || !all_of_chars(item, is_controller_char)) {
+                into.invalid.push_back("-c: " + quoted(item) + " is not a valid controller name; skipped");
             } else {
-                if (item.size() > kMaxHierarchyName || !all_of_chars(item, is_controller_char))
-                    return "-c: " + quoted(item) + " is not a valid controller name";
                 add_unique(into.controllers, item);
             }
         }

@@ -16,6 +16,9 @@ struct ControllerList {
     bool unified = false;                 ///< "unified": the cgroup2 hierarchy
     std::vector<std::string> controllers; ///< kernel controller names, as written, no duplicates
     std::vector<std::string> names;       ///< X of each "name=X", no duplicates
+    /// Items that cannot name a controller or hierarchy, each as the problem to log (pam_cgfs(8)
+    /// OPTIONS: logged at LOG_ERR and skipped, the other items still apply).
+    std::vector<std::string> invalid;
 };
 
 struct ModuleOptions {
@@ -27,13 +30,15 @@ struct ModuleOptions {
 };
 
 /// Parses the PAM line's arguments. Several `-c` lists are merged; of several `config=`, the last
-/// counts. Fatal: `config=` with a path that is not absolute, `-c` as the last token,
-/// `all` together with anything else, `name=` without a name, an item that is not a possible
-/// controller or hierarchy name (kernel: controller names are [a-z0-9_], names of v1 named
-/// hierarchies [A-Za-z0-9_.-], both at most 64 bytes). Empty items ("a,,b") are skipped.
+/// counts. Fatal: `config=` with a path that is not absolute, `-c` as the last token, `all`
+/// together with anything else. An item that is not a possible controller or hierarchy name
+/// (kernel: controller names are [a-z0-9_], names of v1 named hierarchies [A-Za-z0-9_.-], both at
+/// most 64 bytes; `name=` without a name) goes to list.invalid and is skipped, as an unknown word
+/// is (pam_cgfs(8) OPTIONS). Empty items ("a,,b") are skipped silently.
 [[nodiscard]] ModuleOptions parse_module_options(const std::vector<std::string_view>& argv);
 
-/// Parses one LIST into `into`; returns the fatal problem, if any (see parse_module_options).
+/// Parses one LIST into `into`; returns the fatal problem, if any, and adds what it skips to
+/// into.invalid (see parse_module_options).
 [[nodiscard]] std::optional<std::string> parse_controller_list(std::string_view text, ControllerList& into);
 
 } // namespace cgfs

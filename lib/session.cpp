@@ -90,6 +90,15 @@ bool is_vanished(int code)
     return code == ENOENT || code == ENODEV;
 }
 
+/// True when the cgroup at `fd` looks as one that a root process has just made: owned by root
+/// and without subdirectories (kernfs counts a directory's links as 2 plus its subdirectories).
+/// Only root can make a directory root's: the user cannot forge one.
+bool fresh(int fd)
+{
+    auto st = fs::stat_fd(fd);
+    return st.ok() && st.value().st_uid == 0 && st.value().st_nlink == 2;
+}
+
 /// Per selected hierarchy state during open.
 struct Work {
     const Hierarchy* hierarchy = nullptr;
@@ -153,6 +162,7 @@ private:
     long reap(std::vector<Work>& works, std::set<long>& used);
     Result<bool> create_session(Work& w, long index);
     Result<bool> attach(Work& w);
+    Result<void> delegate_session(Work& w);
     Result<void> verify(const std::vector<Work>& works);
     void undo_created(Work& w);
     void undo_attempt(std::vector<Work>& works);
@@ -190,9 +200,10 @@ Result<void> Opener::plan(Work& w)
     w.files = delegated_files(h.version, params_.kernel_delegate_list);
 
     const std::string user_dir = join_cgroup(w.record.base, user_rel_);
-    if (cgroup_relative(h.self_cgroup, user_dir)) {
+    if (const auto below = cgroup_relative(h.self_cgroup, user_dir); below && !below->empty()) {
         // SPEC §4: `su - alice` from alice's session must not nest user/alice/0/user/alice/0.
-        // The owner is checked on the opened fd, never by path.
+        // The owner is checked on the opened fd, never by path. BASE/user/<name> itself is
+        // root's and no session (pam_cgfs(8) THREAT MODEL), whoever sits there.
         auto fd = fs::open_path_at(h.root.get(), w.origin_rel);
         if (fd.ok()) {
             auto st = fs::stat_fd(fd.value().get());
@@ -498,12 +509,26 @@ Result<void> Opener::prepare_user_dir(Work& w)
     }
     if (auto r = init_level(w, w.user_fd.get(), w.user_dir_fd.get(), w.created_user_dir, user_dir_cg); !r.ok())
         return r;
-    std::vector<OwnerChange> changes;
-    auto delegated = w.created_user_dir
-                         ? delegate_new_cgroup(w.user_dir_fd.get(), w.files, params_.user.uid, params_.user.gid)
-                         : delegate_cgroup(w.user_dir_fd.get(), w.files, params_.user.uid, params_.user.gid, changes);
-    if (!delegated.ok())
-        return delegated.error().wrap(w.where(user_dir_cg));
+    // pam_cgfs(8) THREAT MODEL: BASE/user/<name> stays root's, so the user cannot create entries
+    // in it (a directory named like a controller file would make every later "+controller" in
+    // BASE/user fail with EEXIST, for every user). One left the user's by an older module or by
+    // LXC's is taken back.
+    if (owner == params_.user.uid && owner != 0) {
+        std::vector<std::string> back;
+        const auto mine = user_dir_files(h.version);
+        for (const auto& file : w.files)
+            if (std::find(mine.begin(), mine.end(), file) == mine.end())
+                back.push_back(file);
+        if (auto r = give_files(w.user_dir_fd.get(), back, 0, 0); !r.ok())
+            return r.error().wrap(w.where(user_dir_cg));
+        if (auto r = fs::chown_at(w.user_dir_fd.get(), std::string_view(), 0, 0); !r.ok())
+            return r.error().wrap(w.where(user_dir_cg));
+        notice(notes_, w.where(user_dir_cg) + ": owned by " + params_.user.name +
+                           " (made by an older module), taken back: root's from now on, as pam_cgfs(8) says");
+    }
+    if (auto r = give_files(w.user_dir_fd.get(), user_dir_files(h.version), params_.user.uid, params_.user.gid);
+        !r.ok())
+        return r.error().wrap(w.where(user_dir_cg));
     return {};
 }
 
@@ -587,13 +612,21 @@ Result<bool> Opener::create_session(Work& w, long index)
     if (!made.value())
         return false; // taken: the exclusive mkdir is the lock (STYLE rule 5)
     CGFS_FAULT_POINT("created", name);
+    auto fd = fs::open_dir_at(w.user_dir_fd.get(), name);
+    if (!fd.ok())
+        return fd.error().wrap(w.where(session_cg));
+    // pam_cgfs(8) SECURITY: mkdirat gives no fd, so what was opened by name must be shown to be
+    // the cgroup just made: still root's (not yet chowned) and without subdirectories (kernfs:
+    // 2 links). Anything else was put there by someone else in between: the index is taken,
+    // and what is there is not ours to remove.
+    if (!fresh(fd.value().get())) {
+        debug(notes_, w.where(session_cg) + ": not the cgroup this open made; index taken");
+        return false;
+    }
     w.created_session = true;
     w.session_name = name;
     w.record.session = session_cg;
     w.record.leaf = session_cg;
-    auto fd = fs::open_dir_at(w.user_dir_fd.get(), name);
-    if (!fd.ok())
-        return fd.error().wrap(w.where(session_cg));
     w.session_fd = std::move(fd).value();
     // Stamp the creation time: kernfs keeps explicit times (otherwise an inode's times are those
     // of its last instantiation), and reapers compare them with the start of their open: a leaf
@@ -605,23 +638,43 @@ Result<bool> Opener::create_session(Work& w, long index)
         return r.error().wrap(w.where(session_cg));
     if (auto r = init_level(w, w.user_dir_fd.get(), w.session_fd.get(), true, session_cg); !r.ok())
         return r.error();
-    std::vector<OwnerChange> changes;
-    if (auto r = delegate_new_cgroup(w.session_fd.get(), w.files, params_.user.uid, params_.user.gid); !r.ok())
-        return r.error().wrap(w.where(session_cg));
     if (w.hierarchy->version == CgroupVersion::v2) {
+        // The leaf is made while <N> is still root's, so the user cannot have made it first; one
+        // that is there anyway, or is not fresh, is not adopted.
         const std::string leaf_cg = join_cgroup(session_cg, kSessionLeaf);
         auto leaf = ensure_dir(w, w.session_fd.get(), kSessionLeaf, leaf_cg, w.created_leaf);
         if (!leaf.ok())
             return leaf.error();
+        if (!w.created_leaf || !fresh(leaf.value().get())) {
+            debug(notes_, w.where(leaf_cg) + ": not the cgroup this open made; index taken");
+            return false;
+        }
         w.leaf_fd = std::move(leaf).value();
-        auto r = w.created_leaf
-                     ? delegate_new_cgroup(w.leaf_fd.get(), w.files, params_.user.uid, params_.user.gid)
-                     : delegate_cgroup(w.leaf_fd.get(), w.files, params_.user.uid, params_.user.gid, changes);
-        if (!r.ok())
-            return r.error().wrap(w.where(leaf_cg));
         w.record.leaf = leaf_cg;
     }
     return true;
+}
+
+/// Hands the session's cgroups to the user, once the caller sits in them: until then they are
+/// root's, so the move needs no CAP_DAC_OVERRIDE (the user's cgroup.procs would refuse a root
+/// that lacks it) and the user can do nothing in them while they are being set up.
+Result<void> Opener::delegate_session(Work& w)
+{
+    if (w.leaf_fd.valid())
+        if (auto r = delegate_new_cgroup(w.leaf_fd.get(), w.files, params_.user.uid, params_.user.gid); !r.ok())
+            return r.error().wrap(w.where(w.record.leaf));
+    if (auto r = delegate_new_cgroup(w.session_fd.get(), w.files, params_.user.uid, params_.user.gid); !r.ok())
+        return r.error().wrap(w.where(w.record.session));
+    // pam_cgfs(8) RETURN VALUES: success means delegated, so the owner is read back.
+    auto st = fs::stat_fd(w.session_fd.get());
+    if (!st.ok())
+        return st.error().wrap(w.where(w.record.session));
+    if (st.value().st_uid != params_.user.uid || st.value().st_gid != params_.user.gid)
+        return make_error(EIO, w.where(w.record.session) + ": owner reads back as " +
+                                   std::to_string(st.value().st_uid) + ":" + std::to_string(st.value().st_gid) +
+                                   ", not " + std::to_string(params_.user.uid) + ":" +
+                                   std::to_string(params_.user.gid));
+    return {};
 }
 
 /// Moves the caller into its leaf. False when, once there, the leaf holds another process too:
@@ -832,6 +885,18 @@ Result<SessionRecord> Opener::run_unguarded(const Selection& selection, std::vec
                 }
             }
         }
+        if (!vanished) {
+            for (auto& w : works) {
+                if (w.record.placement != Placement::created)
+                    continue;
+                if (auto r = delegate_session(w); !r.ok()) {
+                    if (!is_vanished(r.error().code))
+                        return fail(r.error());
+                    vanished = r.error();
+                    break;
+                }
+            }
+        }
         if (!vanished)
             break;
         // Something this attempt made was removed by a concurrent close or reaper, or its cgroup
@@ -869,29 +934,36 @@ const Hierarchy* find_hierarchy(const Discovery& discovery, const HierarchySessi
     return nullptr;
 }
 
-bool remove_tree_at(int parent_fd, const std::string& name, const std::string& where, int depth, int& budget,
-                    Notes& notes)
+/// Removes `name` below `parent_fd` bottom-up within the bounds. 0 when it is gone, else the
+/// errno of its last rmdir (or of the open that looked into it); `bounded` is set when the
+/// bounds left part of the tree unvisited.
+int remove_tree_at(int parent_fd, const std::string& name, int depth, int& budget, bool& bounded)
 {
-    if (depth > kMaxTreeDepth || --budget < 0) {
-        debug(notes, where + ": cgroup tree deeper or larger than the removal bounds; left in place");
-        return false;
+    if (depth > kMaxTreeDepth || budget <= 0) {
+        bounded = true;
+        return ENOTEMPTY;
     }
+    --budget;
     // An empty cgroup without children (the usual leftover) goes at the first rmdir; only a
     // refused one is looked into.
     if (auto removed = fs::remove_dir_at(parent_fd, name); removed.ok() || removed.error().code == ENOENT)
-        return true;
+        return 0;
     auto fd = fs::open_dir_at(parent_fd, name);
     if (!fd.ok())
-        return fd.error().code == ENOENT;
-    if (auto children = fs::list_subdirs(fd.value().get()); children.ok())
-        for (const auto& child : children.value())
-            remove_tree_at(fd.value().get(), child, where + "/" + child, depth + 1, budget, notes);
-    auto removed = fs::remove_dir_at(parent_fd, name);
-    if (!removed.ok() && removed.error().code != ENOENT) {
-        debug(notes, where + ": " + std::strerror(removed.error().code) + ", left in place");
-        return false;
+        return fd.error().code == ENOENT ? 0 : fd.error().code;
+    // The listing is bounded like the removals (pam_cgfs(8) THREAT MODEL): a tree of any width
+    // costs at most the budget's names.
+    if (auto children = fs::list_subdirs(fd.value().get(), static_cast<std::size_t>(budget) + 1); children.ok()) {
+        for (const auto& child : children.value()) {
+            if (budget <= 0) {
+                bounded = true;
+                break;
+            }
+            (void)remove_tree_at(fd.value().get(), child, depth + 1, budget, bounded);
+        }
     }
-    return true;
+    auto removed = fs::remove_dir_at(parent_fd, name);
+    return removed.ok() || removed.error().code == ENOENT ? 0 : removed.error().code;
 }
 
 bool populated_at(int fd, int depth, int& budget)
@@ -912,7 +984,7 @@ bool populated_at(int fd, int depth, int& budget)
     }
     if (auto st = fs::stat_fd(fd); st.ok() && st.value().st_nlink == 2)
         return false; // no subdirectories (kernfs: 2 links plus one per subdirectory)
-    auto children = fs::list_subdirs(fd);
+    auto children = fs::list_subdirs(fd, budget > 0 ? static_cast<std::size_t>(budget) + 1 : 1);
     if (!children.ok())
         return true;
     for (const auto& child : children.value()) {
@@ -933,7 +1005,15 @@ bool populated_at(int fd, int depth, int& budget)
 bool remove_tree(int parent_fd, const std::string& name, const std::string& where, Notes& notes)
 {
     int budget = kMaxTreeEntries;
-    return remove_tree_at(parent_fd, name, where, 0, budget, notes);
+    bool bounded = false;
+    const int error = remove_tree_at(parent_fd, name, 0, budget, bounded);
+    // One note for the whole tree, however wide or deep (pam_cgfs(8) THREAT MODEL).
+    if (error != 0)
+        debug(notes, where +
+                         (bounded ? std::string(": cgroup tree deeper or larger than the removal bounds")
+                                  : ": " + std::string(std::strerror(error))) +
+                         ", left in place");
+    return error == 0;
 }
 
 bool tree_populated(int fd)

@@ -1,6 +1,6 @@
 // cgfs: opening and closing a user's session cgroups (SPEC §4, §5).
-// Per selected hierarchy: BASE/user (root) → BASE/user/<name> (the user's) → BASE/user/<name>/<N>
-// (this session's, the user's), the caller moved in; or a systemd cgroup of the same uid
+// Per selected hierarchy: BASE/user (root) → BASE/user/<name> (root's; on cgroup2 its cgroup.procs
+// the user's) → BASE/user/<name>/<N> (this session's, the user's), the caller moved in; or a systemd cgroup of the same uid
 // delegated in place; or nothing, when the caller already sits in its own delegated tree.
 #pragma once
 
@@ -118,8 +118,11 @@ struct OpenParams {
 /// session cgroups (all of them up to kFullReapBound entries in BASE/user/<name>, else
 /// kReapWindow sampled at random), then creates <N> with an exclusive mkdir: the lowest index free in every
 /// created hierarchy, searched from 0, or, above kFullReapBound entries, from the number of
-/// entries), delegates, moves `pid`, and checks /proc/<pid>/cgroup. On any failure everything
-/// this call created is undone and `pid` returned to where it was.
+/// entries); a <N> (or cgroup2 leaf) that is not root's and without subdirectories once opened
+/// was not made by this call and counts as taken. Moves `pid`, delegates, and checks
+/// /proc/<pid>/cgroup. BASE/user/<name> stays root's (one of the user's is taken back, a notice),
+/// with only user_dir_files() the user's. On any failure everything this call created is undone
+/// and `pid` returned to where it was.
 /// On cgroup2, a caller in its own logind session scope (BASE/user.slice/user-<uid>.slice/
 /// session-<id>.scope) that systemd delegates (delegated_by_systemd) gets Placement::systemd_scope:
 /// every process of the scope is moved into <scope>/init.scope (kMaxScopeMoveRounds), each
@@ -153,9 +156,11 @@ void close_session(const Discovery& discovery, const SessionRecord& record, pid_
                                          const UserIdentity& user);
 
 /// Removes the empty cgroup `name` below `parent_fd` and its empty descendants, bottom-up, within
-/// kMaxTreeDepth/kMaxTreeEntries. True when `name` is gone (or was already). Busy cgroups stay.
-/// Callers first check tree_populated(): a session that still runs anything keeps its whole tree
-/// (the user's stopped containers' cgroups included). Notes are prefixed with `where`.
+/// kMaxTreeDepth/kMaxTreeEntries: no more names are read from a directory than the removals
+/// still allowed, so a tree of any width costs bounded work. True when `name` is gone (or was
+/// already). Busy cgroups stay. Callers first check tree_populated(): a session that still runs
+/// anything keeps its whole tree (the user's stopped containers' cgroups included). When `name`
+/// stays, one debug note, prefixed with `where`, says why (the bounds, or the errno of its rmdir).
 bool remove_tree(int parent_fd, const std::string& name, const std::string& where, Notes& notes);
 
 /// What reap_stale_sessions did (or, in a dry run, would do) below one user/<name>.

@@ -12,6 +12,8 @@
 #include "systemd_unit.hpp"
 #include "user_name.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <memory>
 #include <new>
@@ -80,6 +82,8 @@ bool read_options(const cgfs::ModuleOptions& options, const Log& log)
 {
     for (const auto& token : options.unknown)
         log.error("unknown option " + token + " ignored");
+    for (const auto& problem : options.list.invalid)
+        log.error(problem);
     if (options.fatal) {
         log.error(*options.fatal);
         return false;
@@ -166,6 +170,9 @@ std::vector<cgfs::LimitRule> user_limits(pam_handle_t* pamh, const std::string& 
     return cgfs::limits_for(config.value(), subject);
 }
 
+void close_recorded(pam_handle_t* pamh, const cgfs::ModuleOptions& options, const cgfs::SessionRecord* record,
+                    const Log& log);
+
 int open_session(pam_handle_t* pamh, int argc, const char** argv)
 {
     const cgfs::ModuleOptions options = cgfs::parse_module_options(arguments(argc, argv));
@@ -174,6 +181,14 @@ int open_session(pam_handle_t* pamh, int argc, const char** argv)
         return PAM_SESSION_ERR;
 
     const char* user = pam_user(pamh);
+    if (const auto* previous = static_cast<const cgfs::SessionRecord*>(session_data(pamh)); previous != nullptr) {
+        // pam_cgfs(8) RETURN VALUES: a handle holds one session. The one still open on it would
+        // be lost when this open records its own (pam_set_data replaces it), and its cgroups and
+        // process left behind: it is closed first.
+        log.notice("user " + quoted(previous->user.name) + ": the session still open on this PAM handle is closed " +
+                   "before another one opens" + (user != nullptr ? " for " + quoted(user) : std::string()));
+        close_recorded(pamh, options, previous, log);
+    }
     if (user == nullptr) {
         log.error("no user: the PAM_USER item is not set");
         return PAM_SESSION_ERR;
@@ -182,23 +197,49 @@ int open_session(pam_handle_t* pamh, int argc, const char** argv)
         log.error("refusing session: " + valid.error().message());
         return PAM_SESSION_ERR;
     }
+    errno = 0;
     const passwd* pw = pam_modutil_getpwnam(pamh, user);
+    const int lookup_errno = errno;
     if (pw == nullptr) {
-        log.error("user " + quoted(user) + ": not found in the user database");
+        // getpwnam(3): no entry gives errno 0, ENOENT, ESRCH, EBADF or EPERM; any other value is
+        // a failing name service (nsswitch.conf(5)), which is what an administrator looks for.
+        if (lookup_errno == 0 || lookup_errno == ENOENT || lookup_errno == ESRCH || lookup_errno == EBADF ||
+            lookup_errno == EPERM)
+            log.error("user " + quoted(user) + ": not found in the user database");
+        else
+            log.error("user " + quoted(user) + ": the user database could not be read: " + std::strerror(lookup_errno));
+        return PAM_SESSION_ERR;
+    }
+    // pam_cgfs(8) SECURITY: one account, one tree. The tree, the limits and the record are those
+    // of the entry the user database returned, in its own spelling (a name service may match
+    // PAM_USER case-insensitively or by alias).
+    const std::string account = pw->pw_name != nullptr ? pw->pw_name : "";
+    if (account != user) {
+        if (auto valid = cgfs::validate_user_name(account); !valid.ok()) {
+            log.error("user " + quoted(user) + ": refusing session: the user database returns the name " +
+                      quoted(account) + ": " + valid.error().message());
+            return PAM_SESSION_ERR;
+        }
+        log.debug("user " + quoted(user) + ": the user database calls this account " + quoted(account));
+    }
+    // chown(2): -1 leaves an owner unchanged, so such an entry would get root's cgroups.
+    if (pw->pw_uid == static_cast<uid_t>(-1) || pw->pw_gid == static_cast<gid_t>(-1)) {
+        log.error("user " + quoted(account) + ": refusing session: uid " + std::to_string(pw->pw_uid) + ", gid " +
+                  std::to_string(pw->pw_gid) + " in the user database (-1 is no owner, chown(2))");
         return PAM_SESSION_ERR;
     }
     // Creating, chowning and moving into cgroups is root's work (in a container: the container's
     // root). Refused up front, an unprivileged caller cannot end up half-moved into cgroups that
     // the user happens to own already (case C10).
     if (::geteuid() != 0) {
-        log.error("user " + quoted(user) + ": the caller is not root (euid " + std::to_string(::geteuid()) +
+        log.error("user " + quoted(account) + ": the caller is not root (euid " + std::to_string(::geteuid()) +
                   "), so it cannot create and delegate cgroups");
         return PAM_SESSION_ERR;
     }
 
     auto found = cgfs::discover_and_select(options.list);
     if (!found.ok()) {
-        log.error("user " + quoted(user) + ": " + found.error().message());
+        log.error("user " + quoted(account) + ": " + found.error().message());
         return PAM_SESSION_ERR;
     }
     const cgfs::Discovery& discovery = found.value().discovery;
@@ -209,18 +250,18 @@ int open_session(pam_handle_t* pamh, int argc, const char** argv)
     // are the user's already, and its close runs in (sd-pam) after dropping to the user's uid,
     // where nothing could be moved out or removed. It gets no session, so it holds no index.
     if (pam_service(pamh) == cgfs::kUserManagerService || cgfs::in_own_user_manager(discovery, pw->pw_uid)) {
-        log.debug("user " + quoted(user) + ": systemd user manager (service " + std::string(pam_service(pamh)) +
+        log.debug("user " + quoted(account) + ": systemd user manager (service " + std::string(pam_service(pamh)) +
                   "): no session, its cgroup is delegated by systemd");
         return PAM_SUCCESS;
     }
     if (selection.chosen.empty()) {
-        log.error("user " + quoted(user) + ": no cgroup hierarchy selected (layout " +
+        log.error("user " + quoted(account) + ": no cgroup hierarchy selected (layout " +
                   std::string(cgfs::layout_name(discovery.layout)) + ")");
         return PAM_SESSION_ERR;
     }
 
     cgfs::OpenParams params;
-    params.user = cgfs::UserIdentity{user, pw->pw_uid, pw->pw_gid};
+    params.user = cgfs::UserIdentity{account, pw->pw_uid, pw->pw_gid};
     params.pid = ::getpid();
     ::clock_gettime(CLOCK_REALTIME_COARSE, &params.started);
     // Read only when a selected hierarchy uses them: the delegate list on cgroup2, the isolated
@@ -239,7 +280,7 @@ int open_session(pam_handle_t* pamh, int argc, const char** argv)
         if (auto isolated = cgfs::fs::read_path(kIsolatedCpus); isolated.ok())
             params.isolated_cpus = cgfs::parse_cpu_list(isolated.value()).value_or(std::vector<unsigned>{});
 
-    const std::vector<cgfs::LimitRule> limits = user_limits(pamh, options.config, user, pw->pw_uid, log);
+    const std::vector<cgfs::LimitRule> limits = user_limits(pamh, options.config, account.c_str(), pw->pw_uid, log);
 
     // Allocated before the session exists, so that nothing after a successful open can fail for
     // want of memory (moving the record in does not allocate).
@@ -248,7 +289,7 @@ int open_session(pam_handle_t* pamh, int argc, const char** argv)
     auto record = cgfs::open_session(discovery, selection, params, notes);
     if (!record.ok()) {
         log.notes(notes);
-        log.error("user " + quoted(user) + ": " + record.error().message());
+        log.error("user " + quoted(account) + ": " + record.error().message());
         return PAM_SESSION_ERR;
     }
     *kept = std::move(record).value();
@@ -268,24 +309,17 @@ int open_session(pam_handle_t* pamh, int argc, const char** argv)
         cgfs::apply_limits(discovery, opened, limits, limit_notes, failed);
         log.notes(limit_notes);
         for (const auto& error : failed)
-            log.error("user " + quoted(user) + ": limit not applied: " + error.message());
+            log.error("user " + quoted(account) + ": limit not applied: " + error.message());
     } catch (const std::bad_alloc&) {}
     return PAM_SUCCESS;
 }
 
-int close_session(pam_handle_t* pamh, int argc, const char** argv)
+/// Closes the session `record` describes (nullptr: the one found from /proc/self/cgroup for
+/// PAM_USER) and forgets the record kept on the handle (SPEC §5: a second close does nothing
+/// twice). Never fails.
+void close_recorded(pam_handle_t* pamh, const cgfs::ModuleOptions& options, const cgfs::SessionRecord* record,
+                    const Log& log)
 {
-    const cgfs::ModuleOptions options = cgfs::parse_module_options(arguments(argc, argv));
-    const Log log(pamh, options.debug);
-    if (!read_options(options, log))
-        return PAM_SESSION_ERR;
-
-    const auto* record = static_cast<const cgfs::SessionRecord*>(session_data(pamh));
-    if (record == nullptr && pam_service(pamh) == cgfs::kUserManagerService) {
-        log.debug("close: systemd user manager: no session to close");
-        return PAM_SUCCESS;
-    }
-
     // With the record from open, the hierarchies are found again where open saw them, without
     // reading mountinfo; if a mount changed since, as on a close without a record, by discover().
     std::optional<cgfs::Discovery> known;
@@ -298,7 +332,7 @@ int close_session(pam_handle_t* pamh, int argc, const char** argv)
         auto discovery = cgfs::discover();
         if (!discovery.ok()) {
             log.debug("close: " + discovery.error().message());
-            return PAM_SUCCESS;
+            return;
         }
         log.notes(discovery.value().notes);
         known = std::move(discovery).value();
@@ -311,7 +345,7 @@ int close_session(pam_handle_t* pamh, int argc, const char** argv)
         const char* user = pam_user(pamh);
         if (user == nullptr || !cgfs::validate_user_name(user).ok()) {
             log.debug("close: no session record and no valid user; nothing to do");
-            return PAM_SUCCESS;
+            return;
         }
         const cgfs::Selection selection = cgfs::select_hierarchies(discovery, options.list);
         const cgfs::SessionRecord found = cgfs::find_session(discovery, selection, {user, 0, 0});
@@ -320,9 +354,22 @@ int close_session(pam_handle_t* pamh, int argc, const char** argv)
         cgfs::close_session(discovery, found, ::getpid(), notes);
     }
     log.notes(notes);
-    // Forget the record so a second close does nothing twice (SPEC §5).
     if (record != nullptr)
         (void)pam_set_data(pamh, kDataName, nullptr, nullptr);
+}
+
+int close_session(pam_handle_t* pamh, int argc, const char** argv)
+{
+    const cgfs::ModuleOptions options = cgfs::parse_module_options(arguments(argc, argv));
+    const Log log(pamh, options.debug);
+    if (!read_options(options, log))
+        return PAM_SESSION_ERR;
+    const auto* record = static_cast<const cgfs::SessionRecord*>(session_data(pamh));
+    if (record == nullptr && pam_service(pamh) == cgfs::kUserManagerService) {
+        log.debug("close: systemd user manager: no session to close");
+        return PAM_SUCCESS;
+    }
+    close_recorded(pamh, options, record, log);
     return PAM_SUCCESS;
 }
 

@@ -88,6 +88,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FUZZ_CHECK(u.size() >= 2 && u.front() == '\'' && u.back() == '\'');
         FUZZ_CHECK(no_control(u));
     }
+    for (const auto& problem : o.list.invalid)
+        FUZZ_CHECK(no_control(problem));
     if (o.fatal) {
         FUZZ_CHECK(no_control(*o.fatal));
         return 0;
@@ -100,7 +102,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(unique(l.controllers) && unique(l.names));
     const std::string list = write_list(l);
     const cgfs::ModuleOptions again = cgfs::parse_module_options({"-c", list});
-    FUZZ_CHECK(!again.fatal && again.unknown.empty());
+    FUZZ_CHECK(!again.fatal && again.unknown.empty() && again.list.invalid.empty());
     FUZZ_CHECK(again.list.all == l.all && again.list.unified == l.unified && again.list.controllers == l.controllers &&
                again.list.names == l.names);
     return 0;

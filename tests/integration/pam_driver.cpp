@@ -56,8 +56,9 @@ struct Options {
     bool cgroupns = false;           // after --in: a new cgroup namespace rooted there
     // v2, as the user after --enable: REL=VALUE writes VALUE to <N>/REL ("c1/pids.max=3").
     std::vector<std::string> user_write;
-    int fork_probe = -1; // v2: from c1, fork this many children that stay alive
-    int alloc_mib = -1;  // v2: from c1, a child touches this many MiB of memory
+    int fork_probe = -1;   // v2: from c1, fork this many children that stay alive
+    int alloc_mib = -1;    // v2: from c1, a child touches this many MiB of memory
+    std::string reopen_as; // after open: set PAM_USER to this and open again on the same handle
 };
 
 [[noreturn]] void usage()
@@ -67,7 +68,7 @@ struct Options {
                          "  [--act-as-user] [--cgroupns] [--private-mounts SHELL]\n"
                          "  [--enable CTRL ...] [--user-write REL=VALUE ...] [--fork-probe N]\n"
                          "  [--alloc-mib N] [--hold] [--wait-start] [--no-close] [--close-twice]\n"
-                         "  [--close-only]\n");
+                         "  [--close-only] [--reopen-as USER]\n");
     std::exit(2);
 }
 
@@ -439,6 +440,8 @@ int main(int argc, char** argv)
             opt.private_mounts = value();
         else if (a == "--cgroupns")
             opt.cgroupns = true;
+        else if (a == "--reopen-as")
+            opt.reopen_as = value();
         else
             usage();
     }
@@ -491,6 +494,14 @@ int main(int argc, char** argv)
         print_cgroup("cgroup");
         if (opt.act_as_user && rc == PAM_SUCCESS)
             act_as_user(opt);
+        if (!opt.reopen_as.empty()) {
+            // The same handle, PAM_USER changed, opened again without a close in between.
+            rc = ::pam_set_item(pamh, PAM_USER, opt.reopen_as.c_str());
+            out("set_user=" + std::to_string(rc));
+            rc = ::pam_open_session(pamh, 0);
+            out("open2=" + code_text(pamh, rc));
+            print_cgroup("cgroup2");
+        }
     }
     if (opt.hold) {
         out("held");

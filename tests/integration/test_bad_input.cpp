@@ -79,6 +79,17 @@ std::string no_hierarchy(const std::string& layout)
     return "user 'alice': no cgroup hierarchy selected (layout " + layout + ")";
 }
 
+std::pair<int, std::string> no_hierarchy_line(const std::string& layout)
+{
+    return {LOG_ERR, no_hierarchy(layout)};
+}
+
+// A -c item that cannot name a hierarchy: logged and skipped (pam_cgfs(8) OPTIONS).
+std::pair<int, std::string> skipped(const std::string& what)
+{
+    return {LOG_ERR, "-c: " + what + "; skipped"};
+}
+
 // Every row's syslog: only the module's lines, exactly these, in this order.
 void check_exact_log(const Report& r, const LogLines& expected)
 {
@@ -212,6 +223,42 @@ std::vector<Row> user_rows()
         v.push_back(r);
     }
     {
+        // A failing name service is not "not found": the log names the errno (getpwnam(3)).
+        // The container's nsswitch.conf asks files only, and its /etc/passwd cannot be read.
+        Row r;
+        r.label = "user database unreadable (symlink loop)";
+        r.args = kV1Args;
+        r.setup = "printf 'passwd: files\\n' > /etc/nsswitch.conf && rm /etc/passwd && "
+                  "ln -s passwd.loop /etc/passwd && ln -s passwd /etc/passwd.loop";
+        r.log = err("user 'alice': the user database could not be read: Too many levels of symbolic links");
+        v.push_back(r);
+        r.label = "user database unreadable (a directory)";
+        r.layout = Layout::v2;
+        r.args = "-c unified";
+        r.setup = "printf 'passwd: files\\n' > /etc/nsswitch.conf && rm /etc/passwd && mkdir /etc/passwd";
+        r.log = err("user 'alice': the user database could not be read: Is a directory");
+        v.push_back(r);
+    }
+    for (Layout l : {Layout::v1, Layout::v2}) {
+        // chown(2) takes -1 as "leave the owner": such an entry would get root-owned cgroups
+        // and a PAM_SUCCESS that delegates nothing.
+        Row r;
+        r.label = "uid -1 in the user database";
+        r.layout = l;
+        r.args = l == Layout::v1 ? kV1Args : "-c unified";
+        r.user = "ghost";
+        r.passwd = "ghost:x:4294967295:2000::/home/g:/bin/sh";
+        r.log = err("user 'ghost': refusing session: uid 4294967295, gid 2000 in the user database (-1 is no "
+                    "owner, chown(2))");
+        v.push_back(r);
+        r.label = "gid -1 in the user database";
+        r.user = "ghost2";
+        r.passwd = "ghost2:x:2000:4294967295::/home/g:/bin/sh";
+        r.log = err("user 'ghost2': refusing session: uid 2000, gid 4294967295 in the user database (-1 is no "
+                    "owner, chown(2))");
+        v.push_back(r);
+    }
+    {
         Row r;
         r.label = "no PAM_USER item";
         r.args = kV1Args;
@@ -314,7 +361,10 @@ std::vector<Row> option_rows()
     row("-c at the end", "debug -c", kPamSessionErr, err("-c needs a list of controllers"), {});
     row("-c at the end after a list", "-c freezer -c", kPamSessionErr, err("-c needs a list of controllers"), {},
         Layout::hybrid);
-    row("-c -c", "-c -c", kPamSessionErr, err("-c: '-c' is not a valid controller name"), {});
+    // pam_cgfs(8) OPTIONS: an item that cannot name a hierarchy is one LOG_ERR line and skipped,
+    // like an unknown word; the rest of the list applies, and a list left empty selects nothing.
+    row("-c -c", "-c -c", kPamSessionErr, {skipped("'-c' is not a valid controller name"), no_hierarchy_line("legacy")},
+        {});
     row("unknown controller only", "-c nosuchcontroller", kPamSessionErr,
         {{LOG_NOTICE, "nosuchcontroller: not mounted, skipped"}, {LOG_ERR, no_hierarchy("legacy")}}, {});
     row("unknown controller on cgroup2", "-c nosuchcontroller", kPamSessionErr,
@@ -327,24 +377,38 @@ std::vector<Row> option_rows()
     row("name= on cgroup2 only", "-c name=systemd", kPamSessionErr, err(no_hierarchy("unified")), {}, Layout::v2);
     row("unified on v1", "-c unified", kPamSessionErr,
         {{LOG_NOTICE, "unified: cgroup2 not mounted, skipped"}, {LOG_ERR, no_hierarchy("legacy")}}, {});
-    row("name= empty", "-c name=", kPamSessionErr, err("-c: 'name=' names no hierarchy"), {});
-    row("name= empty after a good item", "-c freezer,name=", kPamSessionErr, err("-c: 'name=' names no hierarchy"), {},
-        Layout::v2);
-    row("name= with '/'", "-c name=sys/temd", kPamSessionErr, err("-c: 'name=sys/temd' is not a valid hierarchy name"),
+    row("name= empty", "-c name=", kPamSessionErr, {skipped("'name=' names no hierarchy"), no_hierarchy_line("legacy")},
         {});
+    row("name= empty after a good item", "-c unified,name=", kPamSuccess, {skipped("'name=' names no hierarchy")},
+        {"unified"}, Layout::v2);
+    row("name= with '/'", "-c name=sys/temd", kPamSessionErr,
+        {skipped("'name=sys/temd' is not a valid hierarchy name"), no_hierarchy_line("legacy")}, {});
     row("all mixed", "-c all,memory", kPamSessionErr, err("-c: 'all' cannot be combined with other controllers"), {});
     row("all in a second -c", "-c memory -c all", kPamSessionErr,
         err("-c: 'all' cannot be combined with other controllers"), {}, Layout::hybrid);
     row("'/' in an item", "-c freezer/../memory", kPamSessionErr,
-        err("-c: 'freezer/../memory' is not a valid controller name"), {});
-    row("upper case", "-c Freezer", kPamSessionErr, err("-c: 'Freezer' is not a valid controller name"), {});
+        {skipped("'freezer/../memory' is not a valid controller name"), no_hierarchy_line("legacy")}, {});
+    row("upper case", "-c Freezer", kPamSessionErr,
+        {skipped("'Freezer' is not a valid controller name"), no_hierarchy_line("legacy")}, {});
     row("non-ASCII controller",
         "-c fr\xc3\xa9"
         "ezer",
         kPamSessionErr,
-        err("-c: 'fr\xc3\xa9"
-            "ezer' is not a valid controller name"),
+        {skipped("'fr\xc3\xa9"
+                 "ezer' is not a valid controller name"),
+         no_hierarchy_line("legacy")},
         {});
+    // One malformed item of each kind next to good ones: the good ones are delegated.
+    row("upper case next to a good item", "-c freezer,Memory", kPamSuccess,
+        {skipped("'Memory' is not a valid controller name")}, {"freezer"});
+    row("a kernel file name as an item", "-c unified,memory.x", kPamSuccess,
+        {skipped("'memory.x' is not a valid controller name")}, {"unified"}, Layout::v2);
+    row("an I/O scheduler name as an item", "-c freezer,bfq-io,name=systemd", kPamSuccess,
+        {skipped("'bfq-io' is not a valid controller name")}, {"freezer", "name=systemd"}, Layout::hybrid);
+    row("a path as an item", "-c freezer,/sys/fs/cgroup/memory", kPamSuccess,
+        {skipped("'/sys/fs/cgroup/memory' is not a valid controller name")}, {"freezer"});
+    row("a control character in an item", "-c freezer,mem\x01ory", kPamSuccess,
+        {skipped("'mem\\x01ory' is not a valid controller name")}, {"freezer"});
     row("non-ASCII unknown token",
         "d\xc3\xa9"
         "bug -c freezer",
@@ -367,8 +431,8 @@ std::vector<Row> option_rows()
     }
     {
         std::string item(65, 'c');
-        row("an item of 65 bytes", "-c freezer," + item, kPamSessionErr,
-            err("-c: '" + item + "' is not a valid controller name"), {});
+        row("an item of 65 bytes", "-c freezer," + item, kPamSuccess,
+            {skipped("'" + item + "' is not a valid controller name")}, {"freezer"});
     }
     return v;
 }
@@ -463,11 +527,9 @@ std::vector<Row> environment_rows()
             std::set<std::string> want = {"/", "/sub", "/sub/user", "/sub/user/alice", "/sub/user/alice/0"};
             CHECK(s.dir_paths("freezer") == want);
             CHECK(s.dirs.at("freezer:/sub/user") == "0:0 0755");
-            CHECK(s.dirs.at("freezer:/sub/user/alice") == "1000:1000 0755");
+            CHECK(s.dirs.at("freezer:/sub/user/alice") == "0:0 0755");
             CHECK(s.dirs.at("freezer:/sub/user/alice/0") == "1000:1000 0755");
-            CHECK(s.non_root_files("freezer") == std::set<std::string>{"/sub/user/alice/tasks 1000:1000",
-                                                                       "/sub/user/alice/cgroup.procs 1000:1000",
-                                                                       "/sub/user/alice/0/tasks 1000:1000",
+            CHECK(s.non_root_files("freezer") == std::set<std::string>{"/sub/user/alice/0/tasks 1000:1000",
                                                                        "/sub/user/alice/0/cgroup.procs 1000:1000"});
             check_proc_in(rep.driver("main"), "cgroup", "freezer", "/sub/user/alice/0");
         };
@@ -516,7 +578,7 @@ std::vector<Row> environment_rows()
                     got.insert(d);
             CHECK(got == want);
             CHECK(s.dirs.at(key + ":/ns/user") == "0:0 0755");
-            CHECK(s.dirs.at(key + ":/ns/user/alice") == "1000:1000 0755");
+            CHECK(s.dirs.at(key + ":/ns/user/alice") == "0:0 0755");
             CHECK(s.dirs.at(key + ":/ns/user/alice/0") == "1000:1000 0755");
             CHECK(s.dir_paths(key).count("/user") == 0);
             // In the namespace the caller sees its session at /user/alice/0 (cgroup2: its leaf below).

@@ -49,6 +49,31 @@ void open_close(Layout layout)
     check_log(r, LOG_NOTICE, 0);
 }
 
+// alice logs out while bob's session stays open: nothing of alice is left, and bob's delegated
+// files under /user/bob are his, not something of alice's outside her tree (the check the load
+// test's churn uses after alice's final login while bob still has leftovers).
+void logout_beside_another_user(Layout layout)
+{
+    auto prof = core_profile(layout);
+    auto r = run_scenario(layout, [&](Container& c) {
+        c.service("cgfs-test", prof.args);
+        Driver bob = c.start("bob", {"--service", "cgfs-test", "--user", "bob"});
+        bob.wait_held();
+        c.run("alice", alice());
+        c.snapshot("alice-closed");
+        bob.finish();
+    });
+    check_ran(r);
+    INFO(r.describe());
+    CHECK(r.driver("alice").code("open") == kPamSuccess);
+    CHECK(r.driver("alice").code("close") == kPamSuccess);
+    for (const auto& key : prof.keys) {
+        check_no_session(r.snap("alice-closed"), key, "alice", true);
+        check_sessions(r.snap("alice-closed"), key, "bob", kBobUid, {0});
+    }
+    check_log(r, LOG_ERR, 0);
+}
+
 void two_sessions(Layout layout)
 {
     auto prof = core_profile(layout);
@@ -238,6 +263,7 @@ void stale_young_leaf(Layout layout)
 
 CGFS_ALL_LAYOUTS("core: open and close one session", "[core]", open_close)
 CGFS_ALL_LAYOUTS("core: two concurrent sessions get 0 and 1", "[core]", two_sessions)
+CGFS_ALL_LAYOUTS("core: alice logs out beside bob's open session", "[core]", logout_beside_another_user)
 CGFS_ALL_LAYOUTS("core: su - alice from alice's session creates nothing", "[core]", su_from_own_session)
 CGFS_ALL_LAYOUTS("core: a stale leaf from an hour ago is reaped at the next open", "[core]", stale_old_leaf)
 CGFS_ALL_LAYOUTS("core: a stale leaf made just before the open call is reaped", "[core]", stale_young_leaf)

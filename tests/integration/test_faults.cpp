@@ -136,35 +136,34 @@ void max_depth(Layout layout)
     cgroup2_limit(layout, "cgroup.max.depth");
 }
 
-// A login service that runs as root without CAP_DAC_OVERRIDE (a hardened sshd): the module can
-// make user/alice but not write into it once it is alice's. EACCES, PAM_SESSION_ERR, one line,
-// nothing left; with a session of hers already open, that session is untouched.
+// A login service that runs as root without CAP_DAC_OVERRIDE (a hardened sshd): /user/alice is
+// root's and the session's cgroups are handed to alice only after the process sits in them, so
+// the module never needs to write into something of hers. Both logins open; the second, beside
+// a live session, takes the next index.
 void no_dac_override(Layout layout)
 {
     auto prof = core_profile(layout);
     const std::vector<std::string> setpriv = {"setpriv", "--bounding-set", "-dac_override,-dac_read_search"};
     auto r = run_scenario(layout, [&](Container& c) {
         c.service("cgfs-test", prof.args);
-        c.snapshot("before");
-        c.start("first-ever", alice({"--no-close"}), {}, setpriv).finish();
-        c.snapshot("after");
-        Driver live = c.start("live", alice());
-        live.wait_held();
-        c.snapshot("live-before");
-        c.start("second", alice({"--no-close"}), {}, setpriv).finish();
-        c.snapshot("live-after");
-        live.finish();
+        Driver first = c.start("first-ever", alice(), {}, setpriv);
+        first.wait_held();
+        Driver second = c.start("second", alice(), {}, setpriv);
+        second.wait_held();
+        c.snapshot("both");
+        second.finish();
+        first.finish();
     });
     check_ran(r);
     INFO(r.describe());
-    for (const char* d : {"first-ever", "second"}) {
-        CHECK(r.driver(d).code("open") == kPamSessionErr);
-        CHECK(r.driver(d).cgroups("cgroup") == r.driver(d).cgroups("cgroup_before"));
+    CHECK(r.driver("first-ever").code("open") == kPamSuccess);
+    CHECK(r.driver("second").code("open") == kPamSuccess);
+    for (const auto& key : prof.keys) {
+        check_proc_in(r.driver("first-ever"), "cgroup", key, session_leaf(key, "alice", 0));
+        check_proc_in(r.driver("second"), "cgroup", key, session_leaf(key, "alice", 1));
+        check_sessions(r.snap("both"), key, "alice", kAliceUid, {0, 1});
     }
-    check_unchanged(r.snap("before"), r.snap("after"));
-    check_unchanged(r.snap("live-before"), r.snap("live-after"));
-    CHECK(r.driver("live").code("open") == kPamSuccess);
-    check_log(r, LOG_ERR, 2, {"'alice'", "Permission denied"});
+    check_log(r, LOG_ERR, 0);
 }
 
 // The hierarchy is unmounted (lazily, as umount -l does) after the module discovered it and before
@@ -212,7 +211,7 @@ void unmounted_between_discovery_and_use(Layout layout)
 // Found by the load test (two sessions in one cgroup, both PAM_SUCCESS), replayed step by step:
 // login A has just made <0> (exclusive mkdir) and is stopped before it opens <0> by name; login B
 // starts later, reaps the empty <0> as stale, makes its own <0> and moves in; A goes on and opens
-// B's <0>. A must notice that it is not alone there and take index 1; B keeps 0.
+// B's <0>. A must notice that it is not its own and take index 1; B keeps 0.
 void reaped_and_recreated_under_an_open(Layout layout)
 {
     REQUIRE_FALSE(fault_module().empty());
@@ -250,12 +249,80 @@ void reaped_and_recreated_under_an_open(Layout layout)
     check_proc_in(r.driver("A"), "cgroup", key, session_leaf(key, "alice", 1));
     check_sessions(r.snap("both"), key, "alice", kAliceUid, {0, 1});
     check_no_session(r.snap("after"), key, "alice", true);
-    CHECK(debug_count(r, "another process moved in too") == 1);
+    // B's <0> is already delegated when A opens it: not root's, so A sees at once that it is not
+    // the cgroup it made (before it would move in and find B's process there).
+    CHECK(debug_count(r, "not the cgroup this open made; index taken") == 1);
+    CHECK(debug_count(r, "another process moved in too") == 0);
     check_log(r, LOG_ERR, 0);
+}
+
+// Whatever the module enters must be what it made (pam_cgfs(8) SECURITY). The open is stopped
+// right after its exclusive mkdir of <0>, before it opens <0> by name: alice tries to swap <0>
+// for one of her own (rmdir + mkdir; refused, /user/alice is root's), then the swap is made the
+// way only root could (rmdir, mkdir, chown to alice). The open must not enter that cgroup nor
+// chown anything in it: it takes index 1. On cgroup2 the same for the session leaf: stopped
+// before its mkdir of <0>/session, alice cannot make it (<0> is still root's), and one made
+// there and given to alice is not adopted.
+void swapped_under_an_open(Layout layout, const std::string& key, const std::string& point, const std::string& victim)
+{
+    REQUIRE_FALSE(fault_module().empty());
+    const std::string args = "-c " + key + " debug";
+    auto r = run_scenario(layout, [&](Container& c) {
+        c.service("cgfs-fault", args, fault_module());
+        {
+            Driver d = c.start("trace", alice({}, "cgfs-fault"), {std::string("CGFS_FAULT_TRACE=") + kTrace});
+            d.wait_held();
+        }
+        remove_base_user(c, {key});
+        const std::string at = trace_point(point);
+        Driver a = c.start("A", alice({}, "cgfs-fault"), {"CGFS_FAULT_AT=" + at, "CGFS_FAULT_ACTION=stop"});
+        int status = 0;
+        if (::waitpid(a.pid(), &status, WUNTRACED) != a.pid() || !WIFSTOPPED(status))
+            throw std::runtime_error("the login did not stop at " + point);
+        const std::string path = c.path(key + ":" + victim);
+        const std::string as_alice = "setpriv --reuid=1000 --regid=1000 --clear-groups ";
+        c.sh("if " + as_alice + "sh -c 'rmdir " + path + " 2>/dev/null; mkdir " + path +
+             "' 2>/dev/null; then echo ok; else echo fail; fi > /tmp/alice-swap");
+        emit_lines(c, "alice", {"swap=" + split_lines(read_file("/tmp/alice-swap")).at(0)});
+        c.sh("rmdir " + path + " 2>/dev/null || true; mkdir " + path + " && chown 1000:1000 " + path + " " + path +
+             "/cgroup.procs");
+        ::kill(a.pid(), SIGCONT); // our own child
+        a.wait_held();
+        c.snapshot("open");
+        a.finish();
+    });
+    check_ran(r);
+    INFO(r.describe());
+    const auto& a = r.driver("A");
+    CHECK(r.driver("alice").value("swap") == "fail");
+    CHECK(a.code("open") == kPamSuccess);
+    check_proc_in(a, "cgroup", key, session_leaf(key, "alice", 1));
+    const auto& s = r.snap("open");
+    // The swapped-in cgroup was neither entered nor chowned further: it holds nothing of root's
+    // session, and what the open made for index 1 is root-made and delegated as usual.
+    CHECK(s.dirs.at(key + ":" + victim).substr(0, 10) == "1000:1000 ");
+    CHECK(s.dirs.at(key + ":/user/alice") == "0:0 0755");
+    CHECK(s.dirs.at(key + ":/user/alice/1") == "1000:1000 0755");
+    CHECK(s.dirs.at(key + ":" + session_leaf(key, "alice", 1)) == "1000:1000 0755");
+    CHECK(debug_count(r, "not the cgroup this open made; index taken") == 1);
+    check_log(r, LOG_ERR, 0);
+}
+
+void swapped_session(Layout layout)
+{
+    swapped_under_an_open(layout, layout == Layout::v2 ? "unified" : "freezer", "created 0", "/user/alice/0");
+}
+
+void swapped_leaf(Layout layout)
+{
+    swapped_under_an_open(layout, "unified", "mkdir session", "/user/alice/0/session");
 }
 
 } // namespace
 
+CGFS_ALL_LAYOUTS("faults: a session cgroup swapped between mkdir and open is not entered", "[faults]", swapped_session)
+CGFS_LAYOUT_TEST("faults: a cgroup2 session leaf made by someone else is not adopted", "[faults]", swapped_leaf, hybrid)
+CGFS_LAYOUT_TEST("faults: a cgroup2 session leaf made by someone else is not adopted", "[faults]", swapped_leaf, v2)
 CGFS_ALL_LAYOUTS("faults: a fresh cgroup reaped and made again under an open", "[faults]",
                  reaped_and_recreated_under_an_open)
 CGFS_ALL_LAYOUTS("faults: SIGKILL before every step of open and close", "[faults]", kill_at_every_point)
@@ -263,6 +330,6 @@ CGFS_LAYOUT_TEST("faults: cgroup.max.descendants reached", "[faults]", max_desce
 CGFS_LAYOUT_TEST("faults: cgroup.max.descendants reached", "[faults]", max_descendants, v2)
 CGFS_LAYOUT_TEST("faults: cgroup.max.depth reached", "[faults]", max_depth, hybrid)
 CGFS_LAYOUT_TEST("faults: cgroup.max.depth reached", "[faults]", max_depth, v2)
-CGFS_ALL_LAYOUTS("faults: EACCES without CAP_DAC_OVERRIDE", "[faults]", no_dac_override)
+CGFS_ALL_LAYOUTS("faults: a login service without CAP_DAC_OVERRIDE opens sessions", "[faults]", no_dac_override)
 CGFS_ALL_LAYOUTS("faults: a hierarchy unmounted between discovery and use", "[faults]",
                  unmounted_between_discovery_and_use)

@@ -45,20 +45,24 @@ std::string actions(const std::string& key, const std::string& m, const std::str
     const std::string u = m + "/user/alice";
     std::string s;
     auto t = [&](const std::string& name, const std::string& cmd) { s += "t " + k + "." + name + " " + cmd + "\n"; };
-    // Directories named like future session indexes, like bob's tree, and plain ones.
+    // Directories named like future session indexes, like bob's tree, like a controller's file
+    // (which would block enabling it in /user for everybody) in her root-owned user directory:
+    // all refused. Below her session, anything.
     t("future_index", "mkdir " + u + "/1");
     t("future_index2", "mkdir " + u + "/2");
     t("noncanonical_index", "mkdir " + u + "/007");
     t("bob_named", "mkdir " + u + "/bob");
+    t("controller_named", "mkdir " + u + "/pids.max");
     t("lookalike", "mkdir -p " + u + "/0/user/bob/0");
     t("c1", "mkdir " + u + "/0/c1");
     t("c2", "mkdir " + u + "/0/c2");
-    // Fill: 100 siblings, and a chain 70 deep below a future index (beyond the removal bounds).
+    // Fill: 100 siblings, and a chain 70 deep in her session (beyond the removal bounds).
     t("fill", "sh -c 'for i in $(seq 100); do mkdir " + u + "/0/c1/f$i || exit 1; done'");
-    t("deep", "sh -c 'd=" + u + "/5; for i in $(seq 70); do d=$d/d; done; mkdir -p $d'");
+    t("deep", "sh -c 'd=" + u + "/0/deep; for i in $(seq 70); do d=$d/d; done; mkdir -p $d'");
     // Renames: inside her tree (cgroup v1 only), out of it, of her user directory.
-    t("rename_own", "mv -T " + u + "/2 " + u + "/3");
-    t("rename_out", "mv -T " + u + "/1 " + m + "/user/bob/1");
+    t("r1", "mkdir " + u + "/0/r1");
+    t("rename_own", "mv -T " + u + "/0/r1 " + u + "/0/r2");
+    t("rename_out", "mv -T " + u + "/0/c1/f100 " + m + "/user/bob/1");
     t("rename_home", "mv -T " + u + " " + m + "/user/mallory");
     // Reaching out: next to her user dir, into bob's, root's knobs.
     t("mkdir_base", "mkdir " + m + "/user/mallory");
@@ -199,11 +203,11 @@ void hostile(Layout layout)
         const std::string k = label_of(key) + ".";
         const bool v2 = key == "unified";
         INFO("hierarchy " << key);
-        for (const char* ok : {"future_index", "future_index2", "noncanonical_index", "bob_named", "lookalike", "c1",
-                               "c2", "fill", "deep", "enter_own", "sleeper_to_c2"})
+        for (const char* ok : {"lookalike", "c1", "c2", "fill", "deep", "r1", "enter_own", "sleeper_to_c2"})
             CHECK(act.value(k + ok) == "ok");
-        for (const char* no : {"rename_out", "rename_home", "mkdir_base", "mkdir_bob", "rmdir_bob", "write_root_knob",
-                               "enter_bob", "move_bob_proc"})
+        for (const char* no :
+             {"future_index", "future_index2", "noncanonical_index", "bob_named", "controller_named", "rename_out",
+              "rename_home", "mkdir_base", "mkdir_bob", "rmdir_bob", "write_root_knob", "enter_bob", "move_bob_proc"})
             CHECK(act.value(k + no) == "fail");
         CHECK(act.value(k + "rename_own") == (v2 ? "fail" : "ok"));
         CHECK(act.value(k + "move_session_proc") == (v2 ? "ok" : "fail"));
@@ -287,11 +291,10 @@ void hostile(Layout layout)
     CHECK(r.driver("alice-next").code("open") == kPamSuccess);
 }
 
-// Alice swaps a fresh session cgroup for her own: a login of hers is stopped right after its
-// exclusive mkdir of <0>; she removes that (still empty, root-owned) <0> from her directory and
-// makes her own <0>. The login goes on in her directory (it opens <0> by name): that stays
-// inside user/alice, her own cgroup cannot hold more than user/alice allows, and close removes
-// it. Nothing outside user/alice changes.
+// Alice tries to swap a fresh session cgroup for her own: a login of hers is stopped right after
+// its exclusive mkdir of <0>; she tries to remove that (still empty, root-owned) <0> and make her
+// own. /user/alice is root's, so both fail (pam_cgfs(8) THREAT MODEL): the login goes on in the
+// <0> it made, delegated as usual, and close removes it. Nothing else changes.
 void swapped_session_cgroup(Layout layout)
 {
     REQUIRE_FALSE(fault_module().empty());
@@ -312,7 +315,9 @@ void swapped_session_cgroup(Layout layout)
         if (::waitpid(a.pid(), &status, WUNTRACED) != a.pid() || !WIFSTOPPED(status))
             throw std::runtime_error("the login did not stop after its mkdir");
         const std::string dir = c.path(key + ":/user/alice/0");
-        c.sh(kAsAlice + "sh -c 'rmdir " + dir + " && mkdir " + dir + "'");
+        c.sh("if " + kAsAlice + "sh -c 'rmdir " + dir + " || mkdir " + dir +
+             "' 2>/dev/null; then echo swap=ok; else echo swap=fail; fi > /tmp/swap");
+        emit_lines(c, "alice", split_lines(read_file("/tmp/swap")));
         c.snapshot("swapped");
         ::kill(a.pid(), SIGCONT); // our own child
         a.wait_held();
@@ -322,20 +327,15 @@ void swapped_session_cgroup(Layout layout)
     });
     check_ran(r);
     INFO(r.describe());
+    CHECK(r.driver("alice").value("swap") == "fail");
     const auto& d = r.driver("login");
     CHECK(d.code("open") == kPamSuccess);
     check_proc_in(d, "cgroup", key, session_leaf(key, "alice", 0));
     CHECK(d.code("close") == kPamSuccess);
     check_proc_in(d, "cgroup_after_close", key, "/");
-    // Her directory, every file in it hers (she made it); the module changed nothing outside.
-    CHECK(r.snap("swapped").dirs.at(key + ":/user/alice/0") == "1000:1000 0755");
-    CHECK(r.snap("held").files.at(key + ":/user/alice/0/cgroup.procs").substr(0, 10) == "1000:1000 ");
-    const auto outside = [&](const std::string& label) {
-        Snapshot s;
-        s.lines = r.snap(label).outside_user("alice");
-        return s;
-    };
-    check_unchanged(outside("before"), outside("held"));
+    // The module's own <0>, still root's while the login was stopped, then delegated.
+    CHECK(r.snap("swapped").dirs.at(key + ":/user/alice/0").substr(0, 4) == "0:0 ");
+    check_sessions(r.snap("held"), key, "alice", kAliceUid, {0});
     check_unchanged(r.snap("before"), r.snap("after"));
     check_log(r, LOG_ERR, 0);
 }

@@ -106,8 +106,9 @@ void pids_limit(Layout layout)
     const auto& s = r.snap("open");
     // The limit sits on user/alice, root-owned so that alice cannot raise it; the session's own
     // cgroup keeps the kernel default.
-    CHECK(s.files.count("pids:/user/alice/pids.max") == 1);
-    CHECK(s.files.at("pids:/user/alice/pids.max") == "0:0 0644");
+    CHECK(s.dirs.at("pids:/user/alice") == "0:0 0755");
+    CHECK(s.knobs.at("pids:/user/alice/pids.max") == std::to_string(kPidsMax));
+    CHECK(s.non_root_files("pids").count("/user/alice/pids.max 1000:1000") == 0);
     const auto& bomb = r.driver("bomb");
     CHECK(bomb.value("user_pids_max") == std::to_string(kPidsMax));
     CHECK(bomb.value("session_pids_max") == "max");

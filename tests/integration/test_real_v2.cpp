@@ -190,7 +190,9 @@ TEST_CASE("real v2: memory.max set by root on user/alice binds all her sessions"
     // The limit and the session's own memory.max stay root's: alice can change neither.
     CHECK(d.value("act.unified.write.../memory.max") == "EACCES");
     CHECK(d.value("act.unified.write.memory.max") == "EACCES");
-    CHECK(s.files.at("unified:/user/alice/memory.max").substr(0, 4) == "0:0 ");
+    // user/alice is root's (pam_cgfs(8) THREAT MODEL): its files are root's, none is alice's.
+    CHECK(s.dirs.at("unified:/user/alice") == "0:0 0755");
+    CHECK(s.non_root_files("unified").count("/user/alice/memory.max 1000:1000") == 0);
     // More than the limit in her second session: the kernel's OOM killer ends it (SIGKILL).
     CHECK(d.value("act.unified.alloc") == "killed 9");
     check_sessions(s, "unified", "alice", kAliceUid, {0, 1}, {"/user/alice/1/c1"});
@@ -235,4 +237,49 @@ TEST_CASE("real v2: BASE holding processes: nothing enabled there, notices, the 
     check_log(r, LOG_ERR, 0);
     check_no_session(r.snap("closed"), "unified", "alice", true);
     CHECK(knob(r.snap("closed"), "/", "cgroup.subtree_control") == "");
+}
+
+// pam_cgfs(8) THREAT MODEL: nothing alice creates makes an operation fail for another user or the
+// administrator. While pids is not yet enabled in BASE/user, she tries to make a directory
+// named pids.max in /user/alice (the file enabling pids there would create); bob's login then
+// enables pids in /user and gets his pids.max, and the administrator sets alice's pids.max.
+TEST_CASE("real v2: alice cannot block a controller in BASE/user for bob or the administrator", "[real-v2]")
+{
+    auto r = run_scenario(Layout::v2, [](Container& c) {
+        host_shape(c);
+        c.service("first", "-c memory");
+        c.service("login", "-c memory,pids");
+        Driver first = c.start("alice", alice({}, "first"));
+        first.wait_held();
+        const std::string home = c.path("unified:/user/alice");
+        c.sh("if setpriv --reuid=1000 --regid=1000 --clear-groups mkdir " + home +
+             "/pids.max 2>/dev/null; then echo mkdir=ok; else echo mkdir=fail; fi > /tmp/alice-mkdir");
+        c.snapshot("before-bob");
+        Driver bob = c.start("bob", {"--service", "login", "--user", "bob"});
+        bob.wait_held();
+        c.sh("if echo 50 > " + home + "/pids.max; then echo admin=ok; else echo admin=fail; fi >> /tmp/alice-mkdir");
+        c.emit("@@driver results\n" + read_file("/tmp/alice-mkdir"));
+        c.snapshot("bob");
+        bob.finish();
+        first.finish();
+    });
+    check_ran(r);
+    INFO(r.describe());
+    CHECK(r.driver("results").value("mkdir") == "fail");
+    CHECK(r.driver("results").value("admin") == "ok");
+    CHECK(r.driver("bob").code("open") == kPamSuccess);
+    const auto& s = r.snap("bob");
+    auto enabled = split(knob(s, "/user", "cgroup.subtree_control"), ' ');
+    CHECK(std::count(enabled.begin(), enabled.end(), "pids") == 1);
+    CHECK(knob(s, "/user/bob", "pids.max") == "max");
+    CHECK(knob(s, "/user/alice", "pids.max") == "50");
+    CHECK(s.non_root_files("unified").count("/user/alice/pids.max 1000:1000") == 0);
+    for (const std::string u : {"alice", "bob"}) {
+        INFO("user " << u);
+        CHECK(s.dirs.at("unified:/user/" + u) == "0:0 0755");
+        CHECK(s.dirs.at("unified:/user/" + u + "/0").substr(0, 10) == (u == "alice" ? "1000:1000 " : "1001:1001 "));
+        CHECK(s.dirs.count("unified:/user/" + u + "/pids.max") == 0);
+    }
+    check_log(r, LOG_NOTICE, 0);
+    check_log(r, LOG_ERR, 0);
 }

@@ -25,12 +25,12 @@ std::string ctl_path()
 }
 
 // Leftovers of `count` killed logins of alice in every key: user/alice/<first>..<first+count-1>,
-// alice's, 10 s old and empty.
+// alice's, 10 s old and empty (user/alice itself root's, as the module keeps it).
 void make_leftovers(Container& c, const std::vector<std::string>& keys, int count, int first)
 {
     for (const auto& key : keys) {
         c.mkdir(key + ":/user");
-        c.mkdir(key + ":/user/alice", kAliceUid, kAliceUid);
+        c.mkdir(key + ":/user/alice");
         for (int i = first; i < first + count; ++i) {
             const std::string dir = key + ":/user/alice/" + std::to_string(i);
             c.mkdir(dir, kAliceUid, kAliceUid);

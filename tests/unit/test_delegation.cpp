@@ -4,6 +4,7 @@
 
 #include "test_support.hpp"
 
+#include <cerrno>
 #include <string>
 #include <vector>
 
@@ -178,4 +179,28 @@ TEST_CASE("delegation: an error reports the changes made so far", "[delegation]"
     CHECK(r.error().context == "stat " + too_long);
     CHECK(show(changes) == Strings{"tasks:0:0"});
     CHECK(owner_of(tmp.path()) == "0:0"); // the directory comes last
+}
+
+TEST_CASE("delegation: user/<name> gives the user cgroup.procs on cgroup2 only", "[delegation]")
+{
+    CHECK(cgfs::user_dir_files(CgroupVersion::v2) == Strings{"cgroup.procs"});
+    CHECK(cgfs::user_dir_files(CgroupVersion::v1).empty());
+}
+
+TEST_CASE("delegation: give_files chowns the named files only, never the directory", "[delegation]")
+{
+    REQUIRE(cgfs::test::is_root());
+    TempDir tmp;
+    lay_out_v1(tmp);
+    REQUIRE(cgfs::give_files(tmp.fd(), {"cgroup.procs", "missing.file"}, 1000, 1000).ok());
+    CHECK(owner_of(tmp.path()) == "0:0");
+    CHECK(owner_of(tmp.path("cgroup.procs")) == "1000:1000");
+    CHECK(owner_of(tmp.path("tasks")) == "0:0");
+    // And back, as a user/<name> left the user's is taken back.
+    REQUIRE(cgfs::give_files(tmp.fd(), {"cgroup.procs", "tasks"}, 0, 0).ok());
+    CHECK(owner_of(tmp.path("cgroup.procs")) == "0:0");
+    auto bad = cgfs::give_files(-1, {"tasks"}, 1000, 1000);
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().code == EBADF);
+    CHECK(bad.error().context == "stat tasks");
 }

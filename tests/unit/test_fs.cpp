@@ -511,6 +511,18 @@ TEST_CASE("fs: list_subdirs leaves the caller's fd offset alone", "[fs]")
     CHECK(bad.error().context == "list");
 }
 
+TEST_CASE("fs: list_subdirs stops after max names", "[fs]")
+{
+    TempDir tmp;
+    for (int i = 0; i < 10; ++i)
+        tmp.mkdirs(std::to_string(i));
+    auto three = fs::list_subdirs(tmp.fd(), 3);
+    REQUIRE(three.ok());
+    CHECK(three.value().size() == 3);
+    CHECK(fs::list_subdirs(tmp.fd(), 0).value().empty());
+    CHECK(fs::list_subdirs(tmp.fd()).value().size() == 10);
+}
+
 TEST_CASE("fs: sample_subdirs reads at most max directories from a position, wrapping once", "[fs]")
 {
     TempDir tmp;

@@ -104,43 +104,63 @@ TEST_CASE("options: empty items are skipped, an empty list selects nothing", "[o
     CHECK(empty.fatal == std::nullopt);
 }
 
-TEST_CASE("options: name= needs a valid hierarchy name", "[options]")
+// pam_cgfs(8) OPTIONS: an item that cannot name a hierarchy is logged and skipped; the rest of
+// the list still applies, so one typo does not take every hierarchy away.
+TEST_CASE("options: name= without a valid hierarchy name is skipped, the rest kept", "[options]")
 {
-    CHECK(parse({"-c", "name="}).fatal == "-c: 'name=' names no hierarchy");
-    CHECK(parse({"-c", "freezer,name="}).fatal == "-c: 'name=' names no hierarchy");
-    CHECK(parse({"-c", "name=sys/temd"}).fatal == "-c: 'name=sys/temd' is not a valid hierarchy name");
-    CHECK(parse({"-c", "name=a b"}).fatal == "-c: 'name=a b' is not a valid hierarchy name");
-    CHECK(parse({"-c", "name=a=b"}).fatal == "-c: 'name=a=b' is not a valid hierarchy name");
-    CHECK(parse({"-c", "name=" + std::string(65, 'n')}).fatal ==
-          "-c: 'name=" + std::string(65, 'n') + "' is not a valid hierarchy name");
+    auto skipped = [](const std::vector<std::string>& words) {
+        const ModuleOptions o = parse(std::vector<std::string_view>(words.begin(), words.end()));
+        CHECK(o.fatal == std::nullopt);
+        return o.list.invalid;
+    };
+    CHECK(skipped({"-c", "name="}) == Strings{"-c: 'name=' names no hierarchy; skipped"});
+    CHECK(skipped({"-c", "name=sys/temd"}) == Strings{"-c: 'name=sys/temd' is not a valid hierarchy name; skipped"});
+    CHECK(skipped({"-c", "name=a b"}) == Strings{"-c: 'name=a b' is not a valid hierarchy name; skipped"});
+    CHECK(skipped({"-c", "name=a=b"}) == Strings{"-c: 'name=a=b' is not a valid hierarchy name; skipped"});
+    CHECK(skipped({"-c", "name=" + std::string(65, 'n')}) ==
+          Strings{"-c: 'name=" + std::string(65, 'n') + "' is not a valid hierarchy name; skipped"});
+    const ModuleOptions rest = parse({"-c", "freezer,name=,name=systemd"});
+    CHECK(rest.fatal == std::nullopt);
+    CHECK(rest.list.controllers == Strings{"freezer"});
+    CHECK(rest.list.names == Strings{"systemd"});
+    CHECK(rest.list.invalid == Strings{"-c: 'name=' names no hierarchy; skipped"});
 
     const std::string longest(64, 'n');
     const ModuleOptions ok = parse({"-c", "name=Sys.temd-1_x,name=" + longest});
     CHECK(ok.fatal == std::nullopt);
     CHECK(ok.list.names == Strings{"Sys.temd-1_x", longest});
+    CHECK(ok.list.invalid.empty());
 }
 
-TEST_CASE("options: controller names are [a-z0-9_] up to 64 bytes", "[options]")
+TEST_CASE("options: controller names are [a-z0-9_] up to 64 bytes; others are skipped", "[options]")
 {
-    CHECK(parse({"-c", "Memory"}).fatal == "-c: 'Memory' is not a valid controller name");
-    CHECK(parse({"-c", "mem ory"}).fatal == "-c: 'mem ory' is not a valid controller name");
-    CHECK(parse({"-c", "../x"}).fatal == "-c: '../x' is not a valid controller name");
-    CHECK(parse({"-c", "cpu.max"}).fatal == "-c: 'cpu.max' is not a valid controller name");
-    CHECK(parse({"-c", "cpu\tx"}).fatal == "-c: 'cpu\\x09x' is not a valid controller name");
-    CHECK(parse({"-c", "a\x7f"}).fatal == "-c: 'a\\x7f' is not a valid controller name");
-    CHECK(parse({"-c", std::string(65, 'c')}).fatal ==
-          "-c: '" + std::string(65, 'c') + "' is not a valid controller name");
+    auto skipped = [](const std::string& item) {
+        const ModuleOptions o = parse({"-c", "freezer," + item + ",memory"});
+        CHECK(o.fatal == std::nullopt);
+        CHECK(o.list.controllers == Strings{"freezer", "memory"});
+        return o.list.invalid;
+    };
+    CHECK(skipped("Memory") == Strings{"-c: 'Memory' is not a valid controller name; skipped"});
+    CHECK(skipped("mem ory") == Strings{"-c: 'mem ory' is not a valid controller name; skipped"});
+    CHECK(skipped("../x") == Strings{"-c: '../x' is not a valid controller name; skipped"});
+    CHECK(skipped("cpu.max") == Strings{"-c: 'cpu.max' is not a valid controller name; skipped"});
+    CHECK(skipped("bfq-io") == Strings{"-c: 'bfq-io' is not a valid controller name; skipped"});
+    CHECK(skipped("cpu\tx") == Strings{"-c: 'cpu\\x09x' is not a valid controller name; skipped"});
+    CHECK(skipped("a\x7f") == Strings{"-c: 'a\\x7f' is not a valid controller name; skipped"});
+    CHECK(skipped(std::string(65, 'c')) ==
+          Strings{"-c: '" + std::string(65, 'c') + "' is not a valid controller name; skipped"});
 
     const std::string longest(64, 'c');
     const ModuleOptions ok = parse({"-c", "net_cls,perf_event,rdma2," + longest});
     CHECK(ok.fatal == std::nullopt);
     CHECK(ok.list.controllers == Strings{"net_cls", "perf_event", "rdma2", longest});
+    CHECK(ok.list.invalid.empty());
 }
 
 TEST_CASE("options: the first fatal problem is kept", "[options]")
 {
-    const ModuleOptions o = parse({"-c", "name=", "-c", "all,cpu", "-c"});
-    CHECK(o.fatal == "-c: 'name=' names no hierarchy");
+    const ModuleOptions o = parse({"-c", "all,cpu", "-c", "name=", "-c"});
+    CHECK(o.fatal == "-c: 'all' cannot be combined with other controllers");
 }
 
 TEST_CASE("options: unknown tokens are collected quoted, with control characters visible", "[options]")
