@@ -31,6 +31,21 @@ bool write_pid(int dirfd, const std::string& rel_dir, pid_t pid)
     return ok;
 }
 
+bool write_self(int dirfd, const std::string& rel_dir, bool v2)
+{
+    if (v2)
+        return write_pid(dirfd, rel_dir, ::getpid());
+    // As the module moves a single-threaded caller on v1 (lib/session.cpp move_self): the
+    // writing thread, by 0 in tasks, which the kernel does without its global threadgroup lock.
+    const std::string path = rel_dir.empty() ? "tasks" : rel_dir + "/tasks";
+    const int fd = ::openat(dirfd, path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    const bool ok = ::write(fd, "0", 1) == 1;
+    ::close(fd);
+    return ok;
+}
+
 Floor::Floor(const std::vector<Hier>& sel, long first_index, uid_t uid, gid_t gid, std::string name)
     : sel_(sel), made_(sel.size()), hint_(first_index), uid_(uid), gid_(gid), user_dir_("user/" + std::move(name))
 {}
@@ -47,7 +62,6 @@ bool Floor::chown_all(int root, const std::string& dir, const std::vector<std::s
 
 bool Floor::open()
 {
-    const pid_t pid = ::getpid();
     for (std::size_t i = 0; i < sel_.size(); ++i) {
         const Hier& h = sel_[i];
         Made& m = made_[i];
@@ -84,7 +98,7 @@ bool Floor::open()
             if (::mkdirat(h.root_fd, dir.c_str(), 0755) != 0 || !chown_all(h.root_fd, dir, h.files))
                 return false;
         }
-        if (!write_pid(h.root_fd, dir, pid))
+        if (!write_self(h.root_fd, dir, h.v2))
             return false;
     }
     return true;
@@ -92,14 +106,13 @@ bool Floor::open()
 
 bool Floor::close()
 {
-    const pid_t pid = ::getpid();
     bool ok = true;
     for (std::size_t i = 0; i < sel_.size(); ++i) {
         const Hier& h = sel_[i];
         Made& m = made_[i];
         if (m.index < 0)
             continue;
-        ok = write_pid(h.root_fd, "", pid) && ok;
+        ok = write_self(h.root_fd, "", h.v2) && ok;
         const std::string dir = user_dir_ + "/" + std::to_string(m.index);
         if (h.v2)
             ok = ::unlinkat(h.root_fd, (dir + "/" + cgfs::kSessionLeaf).c_str(), AT_REMOVEDIR) == 0 && ok;

@@ -22,9 +22,13 @@ struct Hier {
 /// True on success.
 bool write_pid(int dirfd, const std::string& rel_dir, pid_t pid);
 
+/// Moves the calling thread of a single-threaded process into <rel_dir> below `dirfd`: on v1
+/// "0" into tasks, on cgroup2 its pid into cgroup.procs, as the module does. True on success.
+bool write_self(int dirfd, const std::string& rel_dir, bool v2);
+
 /// Per hierarchy: mkdir user/<name>/<N> (and the levels above when missing), chown of the
 /// directory and its delegated files, cgroup2's session leaf (pam_cgfs(8) CGROUP LAYOUT), the
-/// caller into cgroup.procs; at close the caller back to the root and rmdir bottom-up.
+/// caller moved in (write_self); at close the caller back to the root and rmdir bottom-up.
 class Floor {
 public:
     /// `sel`: the hierarchies, roots open; `first_index`: the index tried first (the module works
