@@ -7,7 +7,6 @@
 
 #include "util.hpp"
 
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -158,18 +157,17 @@ class SecondThread {
 public:
     bool start()
     {
-        if (::pipe2(pipe_, O_CLOEXEC) != 0)
+        if (::pipe2(ready_, O_CLOEXEC) != 0 || ::pipe2(release_, O_CLOEXEC) != 0)
             return false;
         if (::pthread_create(&thread_, nullptr, &SecondThread::run, this) != 0)
             return false;
-        while (tid_.load() == 0)
-            ::sched_yield();
-        return true;
+        // The thread sends its id once it runs.
+        return ::read(ready_[0], &tid_, sizeof tid_) == static_cast<ssize_t>(sizeof tid_);
     }
     void print(const char* label) const
     {
         try {
-            const std::string path = "/proc/self/task/" + std::to_string(tid_.load()) + "/cgroup";
+            const std::string path = "/proc/self/task/" + std::to_string(tid_) + "/cgroup";
             for (const auto& line : split_lines(read_file(path)))
                 out(std::string(label) + "=" + line);
         } catch (const std::exception& e) {
@@ -178,7 +176,7 @@ public:
     }
     void release()
     {
-        (void)!::write(pipe_[1], "x", 1);
+        (void)!::write(release_[1], "x", 1);
         ::pthread_join(thread_, nullptr);
     }
 
@@ -186,15 +184,17 @@ private:
     static void* run(void* self)
     {
         auto* me = static_cast<SecondThread*>(self);
-        me->tid_.store(::gettid());
+        const pid_t tid = ::gettid();
+        (void)!::write(me->ready_[1], &tid, sizeof tid);
         char c = 0;
-        while (::read(me->pipe_[0], &c, 1) < 0 && errno == EINTR) {}
+        while (::read(me->release_[0], &c, 1) < 0 && errno == EINTR) {}
         return nullptr;
     }
 
-    int pipe_[2] = {-1, -1};
+    int ready_[2] = {-1, -1};
+    int release_[2] = {-1, -1};
     pthread_t thread_{};
-    std::atomic<pid_t> tid_{0};
+    pid_t tid_ = 0;
 };
 
 std::string read_trimmed(const std::string& path)
