@@ -1,11 +1,16 @@
-// login_bench: what a login costs with pam_cgfs (issue 5). Inside a throwaway container
-// (run_in_sandbox, layout v1|hybrid|v2) this one process drives real PAM stacks from a private
-// confdir (pam_start_confdir, no @include) — pam_permit only, ours, LXC's reference — and the
-// kernel's floor (the raw mkdir/chown/migrate/rmdir our module needs), alternating per login so
-// machine drift cancels. Prints a plain table and one JSON line per configuration.
+// login_bench: what a login costs with pam_cgfs. Inside a throwaway container (run_in_sandbox,
+// layout v1|hybrid|v2) it drives real PAM stacks from a private confdir (pam_start_confdir, no
+// @include) — pam_permit only, ours, LXC's reference — and the kernel's floor (the raw
+// mkdir/chown/migrate/rmdir our module needs, floor.hpp), alternating per login in a shuffled
+// order so machine drift cancels. Two modes: "fresh", a new process per login (pam_once, fork
+// and exec: libpam loads the module into it, as sshd, login and su do), the headline; and
+// "in-process", every login in this one long-lived process, with the scaling, parallel, memory
+// and cold-load runs. Prints plain tables and one JSON line per configuration.
 // Not a test: it asserts nothing about speed, it measures.
 
+#include "floor.hpp"
 #include "sandbox.hpp"
+#include "session.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -43,9 +48,15 @@
 #ifndef CGFS_BENCH_PROBE
 #define CGFS_BENCH_PROBE ""
 #endif
+#ifndef CGFS_BENCH_ONCE
+#define CGFS_BENCH_ONCE ""
+#endif
 
 namespace {
 
+using cgfs_bench::Floor;
+using cgfs_bench::Hier;
+using cgfs_bench::write_pid;
 using cgfs_test::Layout;
 
 constexpr const char* kUser = "alice";
@@ -54,14 +65,26 @@ constexpr gid_t kGid = cgfs_test::kAliceUid;
 constexpr const char* kConfdir = "/tmp/bench-pam.d";
 constexpr const char* kSelection = "-c freezer,memory,name=systemd";
 constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-/// Bound on floor retries when a parallel worker removed user/alice under us.
-constexpr int kFloorAttempts = 16;
 /// Bound on rmdir retries for a busy cgroup whose sleeper was just killed (css release is async).
 constexpr auto kRemoveDeadline = std::chrono::seconds(5);
 
+/// How logins are run: each in a new process (pam_once, as sshd, login and su do), or all in
+/// this long-lived process (what a PAM stack costs once everything is loaded and warm).
+enum class Mode {
+    fresh,
+    in_process
+};
+
+const char* mode_name(Mode mode)
+{
+    return mode == Mode::fresh ? "fresh" : "in-process";
+}
+
 struct Options {
     std::vector<Layout> layouts{Layout::hybrid};
+    std::vector<Mode> modes{Mode::fresh, Mode::in_process};
     int logins = 2000;
+    int fresh_logins = 300; // per stack, a new process each
     std::vector<int> scale{0};
     int workers = 2;
     int worker_logins = 0; // 0: logins / 2
@@ -72,10 +95,13 @@ struct Options {
     int scale_factor = 100;
     int scale_min = 50;
     int reference_max_existing = 1000;
-    std::string only; // "ours": only our stack, for profilers
+    std::string only; // one stack alone (permit, ours, reference, floor), for profilers
     std::string module = CGFS_BENCH_MODULE;
     std::string reference = CGFS_BENCH_REFERENCE;
     std::string probe = CGFS_BENCH_PROBE;
+    std::string once = CGFS_BENCH_ONCE;
+    // Profiling the fresh mode: each pam_once is started under this command (e.g. "strace -f -T").
+    std::vector<std::string> child_wrapper;
     // Profiling: run the body under this command (e.g. "valgrind --tool=callgrind") inside the
     // container; the wrapped process gets --inside and the container's hierarchies.
     std::vector<std::string> wrapper;
@@ -120,6 +146,10 @@ struct Samples {
     std::vector<double> phase[kPhaseCount];
     std::vector<double> total;      // start+open+close+end
     std::vector<double> open_close; // open+close
+    // Fresh mode only: fork to main() of the new process (exec, loading), and fork to its reaping;
+    // per phase the CPU time (µs) and page faults the process spent in it.
+    std::vector<double> spawn, life;
+    std::vector<double> cpu[kPhaseCount], faults[kPhaseCount];
     int failures = 0;
 
     void add(const double (&t)[kPhaseCount])
@@ -135,6 +165,12 @@ struct Samples {
             phase[i].insert(phase[i].end(), o.phase[i].begin(), o.phase[i].end());
         total.insert(total.end(), o.total.begin(), o.total.end());
         open_close.insert(open_close.end(), o.open_close.begin(), o.open_close.end());
+        spawn.insert(spawn.end(), o.spawn.begin(), o.spawn.end());
+        for (int i = 0; i < kPhaseCount; ++i) {
+            cpu[i].insert(cpu[i].end(), o.cpu[i].begin(), o.cpu[i].end());
+            faults[i].insert(faults[i].end(), o.faults[i].begin(), o.faults[i].end());
+        }
+        life.insert(life.end(), o.life.begin(), o.life.end());
         failures += o.failures;
     }
     [[nodiscard]] bool empty() const { return total.empty(); }
@@ -181,14 +217,6 @@ bool pam_login(const char* service, double (&t)[kPhaseCount], const char* user =
 
 // ---- the container's hierarchies ----------------------------------------------------------------
 
-struct Hier {
-    std::string key;
-    std::string mount;
-    bool v2 = false;
-    int root_fd = -1;               // opened once; the floor works relative to it
-    std::vector<std::string> files; // delegated files that exist in a new cgroup
-};
-
 std::vector<std::string> kernel_delegate_list()
 {
     std::vector<std::string> files;
@@ -233,19 +261,6 @@ std::vector<Hier> selected_hierarchies(const cgfs_test::SandboxContext& ctx)
         out.push_back(std::move(s));
     }
     return out;
-}
-
-bool write_pid(int dirfd, const std::string& rel_dir, pid_t pid)
-{
-    const std::string path = rel_dir.empty() ? "cgroup.procs" : rel_dir + "/cgroup.procs";
-    const int fd = ::openat(dirfd, path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    char buf[24];
-    const int n = std::snprintf(buf, sizeof buf, "%d", static_cast<int>(pid));
-    const bool ok = ::write(fd, buf, static_cast<std::size_t>(n)) == n;
-    ::close(fd);
-    return ok;
 }
 
 /// Back to the container's root cgroup (where the driver starts) in every mounted hierarchy.
@@ -299,99 +314,6 @@ void restore_after_reference(const cgfs_test::SandboxContext& ctx, const std::ve
 
 // ---- the floor ----------------------------------------------------------------------------------
 
-/// The kernel operations the module needs for one session, nothing else: per selected
-/// hierarchy mkdir user/alice/<N> (and the levels above when missing), chown of the directory
-/// and its delegated files, cgroup2's session leaf, the pid into cgroup.procs; at close the pid
-/// back to the root, rmdir bottom-up.
-struct Floor {
-    const std::vector<Hier>& sel;
-    struct Made {
-        long index = -1;
-        bool made_user_dir = false;
-    };
-    std::vector<Made> made;
-
-    long hint = 0; // the first index tried: the module computes the free one, the floor is told
-
-    Floor(const std::vector<Hier>& s, long first_index) : sel(s), made(s.size()), hint(first_index) {}
-
-    static bool chown_all(int root, const std::string& dir, const std::vector<std::string>& files)
-    {
-        if (::fchownat(root, dir.c_str(), kUid, kGid, AT_SYMLINK_NOFOLLOW) != 0)
-            return false;
-        for (const auto& f : files)
-            if (::fchownat(root, (dir + "/" + f).c_str(), kUid, kGid, AT_SYMLINK_NOFOLLOW) != 0)
-                return false;
-        return true;
-    }
-
-    bool open()
-    {
-        const pid_t pid = ::getpid();
-        for (std::size_t i = 0; i < sel.size(); ++i) {
-            const Hier& h = sel[i];
-            Made& m = made[i];
-            m = Made{};
-            long index = hint;
-            std::string dir;
-            int attempts = 0;
-            for (;;) {
-                if (++attempts > kFloorAttempts + 1'000'000)
-                    return false;
-                dir = "user/alice/" + std::to_string(index);
-                if (::mkdirat(h.root_fd, dir.c_str(), 0755) == 0)
-                    break;
-                if (errno == EEXIST) {
-                    ++index;
-                    continue;
-                }
-                if (errno != ENOENT || attempts > kFloorAttempts)
-                    return false;
-                if (::mkdirat(h.root_fd, "user/alice", 0755) == 0) {
-                    // ENOENT: a parallel worker's close removed it again; start over.
-                    m.made_user_dir = chown_all(h.root_fd, "user/alice", h.files);
-                    if (!m.made_user_dir && errno != ENOENT)
-                        return false;
-                } else if (errno == ENOENT) {
-                    (void)::mkdirat(h.root_fd, "user", 0755);
-                }
-            }
-            m.index = index;
-            if (!chown_all(h.root_fd, dir, h.files))
-                return false;
-            if (h.v2) {
-                dir += "/session";
-                if (::mkdirat(h.root_fd, dir.c_str(), 0755) != 0 || !chown_all(h.root_fd, dir, h.files))
-                    return false;
-            }
-            if (!write_pid(h.root_fd, dir, pid))
-                return false;
-        }
-        return true;
-    }
-
-    bool close()
-    {
-        const pid_t pid = ::getpid();
-        bool ok = true;
-        for (std::size_t i = 0; i < sel.size(); ++i) {
-            const Hier& h = sel[i];
-            Made& m = made[i];
-            if (m.index < 0)
-                continue;
-            ok = write_pid(h.root_fd, "", pid) && ok;
-            const std::string dir = "user/alice/" + std::to_string(m.index);
-            if (h.v2)
-                ok = ::unlinkat(h.root_fd, (dir + "/session").c_str(), AT_REMOVEDIR) == 0 && ok;
-            ok = ::unlinkat(h.root_fd, dir.c_str(), AT_REMOVEDIR) == 0 && ok;
-            if (m.made_user_dir)
-                (void)::unlinkat(h.root_fd, "user/alice", AT_REMOVEDIR); // EBUSY with a parallel worker
-            m.index = -1;
-        }
-        return ok;
-    }
-};
-
 // ---- pre-existing sessions ----------------------------------------------------------------------
 
 /// M busy session cgroups: of alice (user/alice/0..M-1) or of M other users (user/u<i>/0), each
@@ -409,8 +331,8 @@ public:
                 (void)::mkdirat(h.root_fd, owner.c_str(), 0755);
                 if (::mkdirat(h.root_fd, dir.c_str(), 0755) != 0)
                     throw std::runtime_error("mkdir " + dir + ": " + std::strerror(errno));
-                if (h.v2 && ::mkdirat(h.root_fd, (dir + "/session").c_str(), 0755) != 0)
-                    throw std::runtime_error("mkdir " + dir + "/session: " + std::strerror(errno));
+                if (h.v2 && ::mkdirat(h.root_fd, (dir + "/" + cgfs::kSessionLeaf).c_str(), 0755) != 0)
+                    throw std::runtime_error("mkdir " + dir + "/" + cgfs::kSessionLeaf + ": " + std::strerror(errno));
             }
             dirs_.push_back(dir);
             owners_.push_back(owner);
@@ -425,7 +347,7 @@ public:
             sleepers_.push_back(child);
             const double attach_start = now_us();
             for (const auto& h : sel)
-                if (!write_pid(h.root_fd, h.v2 ? dir + "/session" : dir, child))
+                if (!write_pid(h.root_fd, h.v2 ? dir + "/" + cgfs::kSessionLeaf : dir, child))
                     throw std::runtime_error("attach sleeper to " + dir + ": " + std::strerror(errno));
             attach_us += now_us() - attach_start;
         }
@@ -443,7 +365,7 @@ public:
         for (const auto& h : sel_) {
             for (std::size_t i = 0; i < dirs_.size(); ++i) {
                 if (h.v2)
-                    remove(h.root_fd, dirs_[i] + "/session", deadline);
+                    remove(h.root_fd, dirs_[i] + "/" + cgfs::kSessionLeaf, deadline);
                 remove(h.root_fd, dirs_[i], deadline);
                 (void)::unlinkat(h.root_fd, owners_[i].c_str(), AT_REMOVEDIR);
             }
@@ -490,7 +412,7 @@ Result alternate(const cgfs_test::SandboxContext& ctx, const std::vector<Hier>& 
                  long first_free)
 {
     Result r;
-    Floor floor(sel, first_free);
+    Floor floor(sel, first_free, kUid, kGid, kUser);
     std::vector<std::string> order;
     if (which.permit)
         order.emplace_back("permit");
@@ -525,6 +447,125 @@ Result alternate(const cgfs_test::SandboxContext& ctx, const std::vector<Hier>& 
             if (!ok)
                 ++r.stacks[name].failures;
             r.stacks[name].add(t);
+        }
+    }
+    return r;
+}
+
+// ---- fresh mode: a new process per login --------------------------------------------------------
+
+/// The pam_once command line of one stack's login.
+std::vector<std::string> once_command(const Options& o, const std::string& stack, const std::vector<Hier>& sel)
+{
+    std::vector<std::string> args = o.child_wrapper;
+    args.push_back(o.once);
+    if (stack == "floor") {
+        args.insert(args.end(), {"floor", std::to_string(kUid), std::to_string(kGid), kUser, "0"});
+        for (const auto& h : sel) {
+            std::string files;
+            for (const auto& f : h.files)
+                files += (files.empty() ? "" : ",") + f;
+            args.push_back(std::string(h.v2 ? "2" : "1") + ":" + h.mount + ":" + files);
+        }
+    } else {
+        args.insert(args.end(), {"pam", kConfdir,
+                                 stack == "permit" ? "bench-permit"
+                                 : stack == "ours" ? "bench-ours"
+                                                   : "bench-ref",
+                                 kUser});
+    }
+    return args;
+}
+
+/// Runs one login in a new process (fork, exec of pam_once) and adds its phases to `s`. The
+/// driver itself never moves: a cgroup.procs write of its own would warm the kernel's
+/// migration lock for the next child (cgroup-v2.rst "favordynmods").
+void fresh_login(const std::vector<std::string>& args, Samples& s)
+{
+    std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
+    for (const auto& a : args)
+        argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) != 0)
+        throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    std::fflush(nullptr);
+    const double forked = now_us();
+    const pid_t pid = ::fork();
+    if (pid < 0)
+        throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+    if (pid == 0) {
+        ::dup2(p[1], STDOUT_FILENO);
+        ::execvp(argv[0], argv.data());
+        ::_exit(127);
+    }
+    ::close(p[1]);
+    std::string text;
+    char buf[256];
+    ssize_t n = 0;
+    while ((n = ::read(p[0], buf, sizeof buf)) > 0)
+        text.append(buf, static_cast<std::size_t>(n));
+    ::close(p[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    const double reaped = now_us();
+    double main_us = 0;
+    int ok = 0;
+    double t[kPhaseCount] = {0, 0, 0, 0};
+    double cpu[kPhaseCount] = {0, 0, 0, 0};
+    long faults[kPhaseCount] = {0, 0, 0, 0};
+    if (std::sscanf(text.c_str(), "%lf %d %lf %lf %ld %lf %lf %ld %lf %lf %ld %lf %lf %ld", &main_us, &ok, &t[0],
+                    &cpu[0], &faults[0], &t[1], &cpu[1], &faults[1], &t[2], &cpu[2], &faults[2], &t[3], &cpu[3],
+                    &faults[3]) != 14) {
+        ++s.failures;
+        return;
+    }
+    if (ok == 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        ++s.failures;
+    s.add(t);
+    for (int i = 0; i < kPhaseCount; ++i) {
+        s.cpu[i].push_back(cpu[i]);
+        s.faults[i].push_back(static_cast<double>(faults[i]));
+    }
+    s.spawn.push_back(main_us - forked);
+    s.life.push_back(reaped - forked);
+}
+
+/// After a fresh reference login: the process that LXC's module left in user/alice/0 has
+/// exited; its cgroups go, untimed, so every stack starts from the same state. The kernel may
+/// refuse an rmdir for a moment after the exit (EBUSY): retried within kRemoveDeadline.
+void remove_reference_leftover(const std::vector<Hier>& sel)
+{
+    const auto deadline = std::chrono::steady_clock::now() + kRemoveDeadline;
+    for (const auto& h : sel) {
+        for (const char* dir : {"user/alice/0", "user/alice"}) {
+            while (::unlinkat(h.root_fd, dir, AT_REMOVEDIR) != 0 && errno == EBUSY &&
+                   std::chrono::steady_clock::now() < deadline)
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+    }
+}
+
+/// The alternating loop of the fresh mode: per iteration one login of every stack, each in a
+/// new process, in an order shuffled anew each time.
+Result alternate_fresh(const Options& o, const std::vector<Hier>& sel, const Stacks& which, int logins)
+{
+    Result r;
+    std::vector<std::pair<std::string, std::vector<std::string>>> order;
+    for (const auto& [wanted, name] : {std::pair<bool, const char*>{which.permit, "permit"},
+                                       {which.ours, "ours"},
+                                       {which.reference, "reference"},
+                                       {which.floor, "floor"}})
+        if (wanted)
+            order.emplace_back(name, once_command(o, name, sel));
+    std::mt19937 shuffle_rng(20261203);
+    for (int i = 0; i < logins; ++i) {
+        std::shuffle(order.begin(), order.end(), shuffle_rng);
+        for (const auto& [name, args] : order) {
+            fresh_login(args, r.stacks[name]);
+            if (name == "reference")
+                remove_reference_leftover(sel);
         }
     }
     return r;
@@ -639,6 +680,7 @@ struct Figures {
     std::optional<double> ours_added, ref_added, ours_module, floor_total, ours_vs_ref, ours_vs_floor;
     std::optional<double> permit_total; // median, the machine's pace
     std::optional<double> same_user;    // ours (alice, many sessions) / ours-fresh (bob, none), added cost
+    std::optional<double> ours_open, ref_open, floor_open; // medians of the open phase alone
 };
 
 Figures figures(const Result& r)
@@ -666,6 +708,12 @@ Figures figures(const Result& r)
         f.ours_vs_floor = *f.ours_module / *f.floor_total;
     if (permit)
         f.permit_total = stat_of(permit->total).median;
+    if (ours)
+        f.ours_open = stat_of(ours->phase[1]).median;
+    if (ref)
+        f.ref_open = stat_of(ref->phase[1]).median;
+    if (floor)
+        f.floor_open = stat_of(floor->phase[1]).median;
     if (const Samples* fresh = get("ours-fresh"); fresh && permit && f.ours_added) {
         const double fresh_added = stat_of(fresh->total).median - stat_of(permit->total).median;
         if (fresh_added > 0)
@@ -675,6 +723,7 @@ Figures figures(const Result& r)
 }
 
 struct Config {
+    Mode mode;
     Layout layout;
     int existing = 0;
     std::string owner = "none"; // "alice" (same user) / "others"
@@ -693,14 +742,19 @@ std::optional<double> ratio(std::optional<double> now, std::optional<double> bas
 Figures report(const Config& c, const Result& r, const std::optional<Figures>& baseline)
 {
     const Figures f = figures(r);
-    std::printf("\n== layout %s, %d existing sessions (%s), %d worker%s, %d logins per %s\n",
-                cgfs_test::layout_name(c.layout), c.existing, c.owner.c_str(), c.workers, c.workers > 1 ? "s" : "",
-                c.logins, c.workers > 1 ? "worker" : "stack");
-    std::printf("%-10s %-6s %10s %10s %10s   (microseconds)\n", "stack", "phase", "mean", "median", "p95");
-    std::string json = "{\"bench\":\"login\",\"layout\":\"" + std::string(cgfs_test::layout_name(c.layout)) +
-                       "\",\"existing\":" + std::to_string(c.existing) + ",\"owner\":\"" + c.owner +
-                       "\",\"workers\":" + std::to_string(c.workers) + ",\"logins\":" + std::to_string(c.logins) +
-                       ",\"selection\":\"" + kSelection + "\",\"stacks\":{";
+    std::printf("\n== %s, layout %s, %d existing sessions (%s), %d worker%s, %d logins per %s\n",
+                c.mode == Mode::fresh ? "a new process per login" : "in one process", cgfs_test::layout_name(c.layout),
+                c.existing, c.owner.c_str(), c.workers, c.workers > 1 ? "s" : "", c.logins,
+                c.workers > 1 ? "worker" : "stack");
+    if (c.mode == Mode::fresh)
+        std::printf("%-10s %-6s %10s %10s %10s %10s %7s   (microseconds; cpu, faults: medians)\n", "stack", "phase",
+                    "mean", "median", "p95", "cpu", "faults");
+    else
+        std::printf("%-10s %-6s %10s %10s %10s   (microseconds)\n", "stack", "phase", "mean", "median", "p95");
+    std::string json = "{\"bench\":\"login\",\"mode\":\"" + std::string(mode_name(c.mode)) + "\",\"layout\":\"" +
+                       std::string(cgfs_test::layout_name(c.layout)) + "\",\"existing\":" + std::to_string(c.existing) +
+                       ",\"owner\":\"" + c.owner + "\",\"workers\":" + std::to_string(c.workers) +
+                       ",\"logins\":" + std::to_string(c.logins) + ",\"selection\":\"" + kSelection + "\",\"stacks\":{";
     bool first_stack = true;
     for (const char* name : {"permit", "ours", "ours-fresh", "reference", "floor"}) {
         auto it = r.stacks.find(name);
@@ -715,15 +769,36 @@ Figures report(const Config& c, const Result& r, const std::optional<Figures>& b
             if (is_floor && (p == 0 || p == 3))
                 continue;
             const Stat st = stat_of(s.phase[p]);
-            std::printf("%-10s %-6s %10s %10s %10s\n", name, kPhases[p], fmt(st.mean).c_str(), fmt(st.median).c_str(),
+            std::printf("%-10s %-6s %10s %10s %10s", name, kPhases[p], fmt(st.mean).c_str(), fmt(st.median).c_str(),
                         fmt(st.p95).c_str());
+            std::string cpu_json;
+            if (!s.cpu[p].empty()) {
+                const double cpu = stat_of(s.cpu[p]).median;
+                const double faults = stat_of(s.faults[p]).median;
+                std::printf(" %10s %7s", fmt(cpu).c_str(), fmt(faults).c_str());
+                cpu_json = ",\"cpu_median\":" + fmt(cpu) + ",\"faults_median\":" + fmt(faults);
+            }
+            std::printf("\n");
             json += std::string(first_phase ? "" : ",") + "\"" + kPhases[p] + "\":" + json_stat(st);
+            if (!cpu_json.empty())
+                json.insert(json.size() - 1, cpu_json);
             first_phase = false;
         }
         const Stat tot = stat_of(is_floor ? s.open_close : s.total);
         std::printf("%-10s %-6s %10s %10s %10s%s\n", name, "total", fmt(tot.mean).c_str(), fmt(tot.median).c_str(),
                     fmt(tot.p95).c_str(), s.failures ? ("   failures: " + std::to_string(s.failures)).c_str() : "");
-        json += ",\"total\":" + json_stat(tot) + ",\"failures\":" + std::to_string(s.failures) + "}";
+        json += ",\"total\":" + json_stat(tot);
+        if (!s.spawn.empty()) {
+            // Outside the PAM calls: exec and loading before main(), and fork to reaping.
+            const Stat spawn = stat_of(s.spawn);
+            const Stat life = stat_of(s.life);
+            std::printf("%-10s %-6s %10s %10s %10s\n", name, "spawn", fmt(spawn.mean).c_str(),
+                        fmt(spawn.median).c_str(), fmt(spawn.p95).c_str());
+            std::printf("%-10s %-6s %10s %10s %10s\n", name, "life", fmt(life.mean).c_str(), fmt(life.median).c_str(),
+                        fmt(life.p95).c_str());
+            json += ",\"spawn\":" + json_stat(spawn) + ",\"life\":" + json_stat(life);
+        }
+        json += ",\"failures\":" + std::to_string(s.failures) + "}";
     }
     json += "}";
     // Growth against 0 existing sessions: of ours (whole login added, and module open+close) and
@@ -756,7 +831,9 @@ Figures report(const Config& c, const Result& r, const std::optional<Figures>& b
             ",\"growth_vs_0\":" + fmt_ratio(growth) + ",\"module_growth_vs_0\":" + fmt_ratio(module_growth) +
             ",\"floor_growth_vs_0\":" + fmt_ratio(floor_growth) + ",\"permit_growth_vs_0\":" + fmt_ratio(drift) +
             ",\"growth_vs_0_drift_corrected\":" + fmt_ratio(corrected) +
-            ",\"same_user_vs_fresh\":" + fmt_ratio(f.same_user) + "}";
+            ",\"same_user_vs_fresh\":" + fmt_ratio(f.same_user) + ",\"ours_open_us\":" + num(f.ours_open) +
+            ",\"reference_open_us\":" + num(f.ref_open) + ",\"floor_open_us\":" + num(f.floor_open) +
+            ",\"ours_open_vs_reference\":" + fmt_ratio(ratio(f.ours_open, f.ref_open)) + "}";
     std::printf("%s\n", json.c_str());
     std::fflush(stdout);
     return f;
@@ -859,9 +936,76 @@ void probe_run(Layout layout, const Options& o)
     std::fflush(stdout);
 }
 
+// ---- the summary of a mode, one row per layout ---------------------------------------------------
+
+/// One row of the summary, sent from inside the container to main() through the sandbox's
+/// report pipe: "<mode> <layout> <ours added> <reference added> <ours open> <reference open>
+/// <ours open+close> <floor>", "-" for what was not measured.
+void send_summary(const cgfs_test::SandboxContext& ctx, const Config& c, const Figures& f)
+{
+    if (ctx.report_fd < 0)
+        return;
+    const auto num = [](std::optional<double> v) { return v ? fmt(*v) : std::string("-"); };
+    const std::string line = std::string(mode_name(c.mode)) + " " + cgfs_test::layout_name(c.layout) + " " +
+                             num(f.ours_added) + " " + num(f.ref_added) + " " + num(f.ours_open) + " " +
+                             num(f.ref_open) + " " + num(f.ours_module) + " " + num(f.floor_total) + "\n";
+    (void)!::write(ctx.report_fd, line.data(), line.size());
+}
+
+/// Prints the rows of one mode as a table; ratios from the same row (same run and container).
+/// In the fresh mode, v1 and v2 are also compared with hybrid (one run, but separate containers
+/// minutes apart).
+void print_summary(Mode mode, const std::string& rows)
+{
+    struct Row {
+        std::string layout;
+        std::optional<double> v[6];
+    };
+    std::vector<Row> table;
+    std::istringstream in(rows);
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream words(line);
+        std::string m;
+        Row r;
+        words >> m >> r.layout;
+        if (m != mode_name(mode))
+            continue;
+        for (auto& v : r.v) {
+            std::string w;
+            words >> w;
+            if (!w.empty() && w != "-")
+                v = std::strtod(w.c_str(), nullptr);
+        }
+        table.push_back(std::move(r));
+    }
+    if (table.empty())
+        return;
+    std::optional<double> hybrid_added;
+    for (const auto& r : table)
+        if (r.layout == "hybrid")
+            hybrid_added = r.v[0];
+    const auto num = [](std::optional<double> v) { return v ? fmt(*v) : std::string("-"); };
+    std::printf("\n== summary, %s (medians in microseconds; added = whole login minus the permit-only stack's)\n",
+                mode == Mode::fresh ? "a new process per login" : "in one process");
+    std::printf("%-7s %10s %10s %8s %10s %10s %8s %10s %10s %8s%s\n", "layout", "ours add", "ref add", "ours/ref",
+                "ours open", "ref open", "open o/r", "ours o+c", "floor", "o+c/flr",
+                mode == Mode::fresh ? "  vs hybrid" : "");
+    for (const auto& r : table) {
+        std::printf("%-7s %10s %10s %8s %10s %10s %8s %10s %10s %8s", r.layout.c_str(), num(r.v[0]).c_str(),
+                    num(r.v[1]).c_str(), fmt_ratio(ratio(r.v[0], r.v[1])).c_str(), num(r.v[2]).c_str(),
+                    num(r.v[3]).c_str(), fmt_ratio(ratio(r.v[2], r.v[3])).c_str(), num(r.v[4]).c_str(),
+                    num(r.v[5]).c_str(), fmt_ratio(ratio(r.v[4], r.v[5])).c_str());
+        if (mode == Mode::fresh)
+            std::printf("  %9s", fmt_ratio(ratio(r.v[0], hybrid_added)).c_str());
+        std::printf("\n");
+    }
+    std::fflush(stdout);
+}
+
 // ---- the body -----------------------------------------------------------------------------------
 
-int run_wrapped(const cgfs_test::SandboxContext& ctx, const Options& o)
+int run_wrapped(const cgfs_test::SandboxContext& ctx, const Options& o, Mode mode)
 {
     char self[4096] = {};
     if (::readlink("/proc/self/exe", self, sizeof self - 1) <= 0)
@@ -870,6 +1014,8 @@ int run_wrapped(const cgfs_test::SandboxContext& ctx, const Options& o)
     args.emplace_back(self);
     args.emplace_back("--inside");
     args.emplace_back(cgfs_test::layout_name(ctx.layout));
+    args.emplace_back("--mode");
+    args.emplace_back(mode_name(mode));
     for (const auto& h : ctx.hierarchies) {
         args.emplace_back("--hierarchy");
         args.push_back(h.key + "@" + h.mount + "@" + (h.v2 ? "2" : "1"));
@@ -890,10 +1036,10 @@ int run_wrapped(const cgfs_test::SandboxContext& ctx, const Options& o)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 125;
 }
 
-int bench_layout(cgfs_test::SandboxContext& ctx, const Options& o)
+int bench_layout(cgfs_test::SandboxContext& ctx, const Options& o, Mode mode)
 {
     if (!o.wrapper.empty())
-        return run_wrapped(ctx, o);
+        return run_wrapped(ctx, o, mode);
     ::umask(022);
     if (::mkdir(kConfdir, 0755) != 0 && errno != EEXIST)
         throw std::runtime_error(std::string("mkdir confdir: ") + std::strerror(errno));
@@ -909,8 +1055,32 @@ int bench_layout(cgfs_test::SandboxContext& ctx, const Options& o)
     const std::vector<Hier> sel = selected_hierarchies(ctx);
     Stacks all;
     all.reference = have_ref;
-    if (o.only == "ours")
-        all = Stacks{false, true, false, false};
+    if (!o.only.empty())
+        all = Stacks{o.only == "permit", o.only == "ours", o.only == "reference" && have_ref, o.only == "floor"};
+
+    if (mode == Mode::fresh) {
+        if (o.once.empty() || ::access(o.once.c_str(), X_OK) != 0) {
+            std::fprintf(stderr, "login_bench: pam_once not found at '%s' (--once)\n", o.once.c_str());
+            return 1;
+        }
+        // The fresh mode's own check: a pam_once login of ours must succeed (its open puts it
+        // in user/alice/<N>, its close takes it out and removes <N>: checked below).
+        Samples check;
+        fresh_login(once_command(o, "ours", sel), check);
+        if (check.failures != 0 || check.empty()) {
+            std::fprintf(stderr, "login_bench: a fresh login with our module failed\n");
+            return 1;
+        }
+        for (const auto& h : sel)
+            if (::faccessat(h.root_fd, "user/alice", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+                std::fprintf(stderr, "login_bench: user/alice left in %s after a fresh login\n", h.mount.c_str());
+                return 1;
+            }
+        Config c{Mode::fresh, ctx.layout, 0, "none", 1, o.fresh_logins};
+        const Figures f = report(c, alternate_fresh(o, sel, all, c.logins), std::nullopt);
+        send_summary(ctx, c, f);
+        return 0;
+    }
 
     // One checked login: the module really put us in user/alice/<N> and back.
     {
@@ -935,7 +1105,7 @@ int bench_layout(cgfs_test::SandboxContext& ctx, const Options& o)
         for (const bool same : {true, false}) {
             if (existing == 0 && !same)
                 continue;
-            Config c{ctx.layout, existing, existing == 0 ? "none" : same ? "alice" : "others", 1, 0};
+            Config c{Mode::in_process, ctx.layout, existing, existing == 0 ? "none" : same ? "alice" : "others", 1, 0};
             c.logins =
                 existing == 0 ? o.logins : std::clamp(o.logins * o.scale_factor / existing, o.scale_min, o.logins);
             std::optional<Population> pop;
@@ -952,8 +1122,10 @@ int bench_layout(cgfs_test::SandboxContext& ctx, const Options& o)
             which.ours_fresh = all.ours && same && existing > 0;
             const Result r = alternate(ctx, sel, which, c.logins, same ? existing : 0);
             const Figures f = report(c, r, existing == 0 ? std::nullopt : base);
-            if (existing == 0)
+            if (existing == 0) {
                 base = f;
+                send_summary(ctx, c, f);
+            }
             if (!at_home()) {
                 std::fprintf(stderr, "login_bench: driver not back home after a run:\n%s", self_cgroup_text().c_str());
                 return 1;
@@ -965,11 +1137,12 @@ int bench_layout(cgfs_test::SandboxContext& ctx, const Options& o)
             }
         }
     }
-    if (o.only == "ours")
+    if (!o.only.empty())
         return 0;
 
     if (o.workers > 1) {
-        Config c{ctx.layout, 0, "none", o.workers, o.worker_logins > 0 ? o.worker_logins : o.logins / 2};
+        Config c{Mode::in_process, ctx.layout, 0,
+                 "none",           o.workers,  o.worker_logins > 0 ? o.worker_logins : o.logins / 2};
         // The reference shares user/alice/0 between sessions, and the restore after it would race
         // with the other worker: parallel runs compare permit, ours and the floor.
         Stacks par = all;
@@ -998,10 +1171,12 @@ std::vector<int> parse_ints(const std::string& csv)
 
 [[noreturn]] void usage()
 {
-    std::fprintf(stderr, "usage: login_bench [--layout v1|hybrid|v2|all] [--logins N] [--scale 0,100,1000,10000]\n"
+    std::fprintf(stderr, "usage: login_bench [--layout v1|hybrid|v2|all] [--mode fresh|in-process|both]\n"
+                         "  [--fresh-logins N] [--once PATH] [--child-wrapper 'strace -f -T -o FILE']\n"
+                         "  [--logins N] [--scale 0,100,1000,10000]\n"
                          "  [--scale-factor F] [--scale-min N] [--reference-max-existing E]\n"
                          "  [--workers N] [--worker-logins N] [--wrapper 'valgrind --tool=callgrind ...']\n"
-                         "  [--memory-logins N] [--probe-runs N] [--only ours]\n"
+                         "  [--memory-logins N] [--probe-runs N] [--only permit|ours|reference|floor]\n"
                          "  [--module PATH] [--reference PATH] [--probe PATH]\n"
                          "Runs as root; everything happens inside throwaway containers.\n");
     std::exit(2);
@@ -1021,6 +1196,27 @@ Options parse(int argc, char** argv)
             const std::string v = value();
             o.layouts = v == "all" ? std::vector<Layout>{Layout::v1, Layout::hybrid, Layout::v2}
                                    : std::vector<Layout>{cgfs_test::parse_layout(v)};
+        } else if (a == "--mode") {
+            const std::string v = value();
+            if (v == "both")
+                o.modes = {Mode::fresh, Mode::in_process};
+            else if (v == "fresh")
+                o.modes = {Mode::fresh};
+            else if (v == "in-process")
+                o.modes = {Mode::in_process};
+            else
+                usage();
+            continue; // run_wrapped() hands on the one mode it runs
+        } else if (a == "--fresh-logins") {
+            o.fresh_logins = std::stoi(value());
+        } else if (a == "--once") {
+            o.once = value();
+        } else if (a == "--child-wrapper") {
+            std::stringstream words(value());
+            std::string w;
+            o.child_wrapper.clear();
+            while (words >> w)
+                o.child_wrapper.push_back(w);
         } else if (a == "--logins") {
             o.logins = std::stoi(value());
         } else if (a == "--scale") {
@@ -1041,7 +1237,7 @@ Options parse(int argc, char** argv)
             o.probe_runs = std::stoi(value());
         } else if (a == "--only") {
             o.only = value();
-            if (o.only != "ours")
+            if (o.only != "permit" && o.only != "ours" && o.only != "reference" && o.only != "floor")
                 usage();
         } else if (a == "--module") {
             o.module = value();
@@ -1103,24 +1299,30 @@ int main(int argc, char** argv)
         cgfs_test::SandboxContext ctx;
         ctx.layout = *o.inside;
         ctx.hierarchies = o.inside_hierarchies;
-        return bench_layout(ctx, o);
+        return bench_layout(ctx, o, o.modes.front());
     }
     int status = 0;
-    for (const Layout layout : o.layouts) {
-        cgfs_test::SandboxConfig config;
-        config.layout = layout;
-        config.timeout = std::chrono::minutes(30);
-        std::fflush(stdout);
-        const auto result =
-            cgfs_test::run_in_sandbox(config, [&](cgfs_test::SandboxContext& ctx) { return bench_layout(ctx, o); });
-        if (result.exit_code != 0) {
-            std::fprintf(stderr, "login_bench: layout %s: exit code %d%s\n", cgfs_test::layout_name(layout),
-                         result.exit_code, result.timed_out ? " (timed out)" : "");
-            for (const auto& line : result.syslog)
-                if (line.priority <= 3)
-                    std::fprintf(stderr, "  syslog: %s\n", line.message.c_str());
-            status = 1;
+    // The fresh mode first: it is how logins happen (sshd, login, su); then the in-process mode.
+    for (const Mode mode : o.modes) {
+        std::string rows;
+        for (const Layout layout : o.layouts) {
+            cgfs_test::SandboxConfig config;
+            config.layout = layout;
+            config.timeout = std::chrono::minutes(30);
+            std::fflush(stdout);
+            const auto result = cgfs_test::run_in_sandbox(
+                config, [&](cgfs_test::SandboxContext& ctx) { return bench_layout(ctx, o, mode); });
+            rows += result.report;
+            if (result.exit_code != 0) {
+                std::fprintf(stderr, "login_bench: %s, layout %s: exit code %d%s\n", mode_name(mode),
+                             cgfs_test::layout_name(layout), result.exit_code, result.timed_out ? " (timed out)" : "");
+                for (const auto& line : result.syslog)
+                    if (line.priority <= 3)
+                        std::fprintf(stderr, "  syslog: %s\n", line.message.c_str());
+                status = 1;
+            }
         }
+        print_summary(mode, rows);
     }
     return status;
 }

@@ -52,11 +52,17 @@ bool line_is(const CgroupLine& line, CgroupVersion version, const std::vector<st
 {
     if (version == CgroupVersion::v2)
         return line.is_unified();
-    if (line.is_unified() || name != line.name)
+    if (line.is_unified() || name != line.name || line.controllers.size() != sorted_controllers.size())
         return false;
-    std::vector<std::string> controllers = line.controllers;
-    std::sort(controllers.begin(), controllers.end());
-    return controllers == sorted_controllers;
+    // The same multiset of names, compared without a sorted copy: this runs for every mount and
+    // line at each open and close, and the lists are a few names long.
+    for (const auto& controller : line.controllers) {
+        const auto in_line = std::count(line.controllers.begin(), line.controllers.end(), controller);
+        const auto [first, last] = std::equal_range(sorted_controllers.begin(), sorted_controllers.end(), controller);
+        if (in_line != last - first)
+            return false;
+    }
+    return true;
 }
 
 bool same_hierarchy(const MountKey& key, const CgroupLine& line)

@@ -1,12 +1,17 @@
 // cgfs: /proc/<pid>/mountinfo parser (see mountinfo.hpp).
 #include "mountinfo.hpp"
 
+#include <algorithm>
 #include <charconv>
-#include <unordered_map>
+#include <optional>
+#include <utility>
 
 namespace cgfs {
 
 namespace {
+
+/// Fields of a mountinfo line with a few optional fields (proc(5): 10 plus the optional ones).
+constexpr std::size_t kUsualFields = 16;
 
 bool is_octal(char c)
 {
@@ -14,16 +19,17 @@ bool is_octal(char c)
 }
 
 /// Splits on single spaces, keeping empty fields: mountinfo escapes spaces inside fields, and a
-/// file system with an empty source shows as two spaces in a row.
-std::vector<std::string_view> split_fields(std::string_view line)
+/// file system with an empty source shows as two spaces in a row. `fields` is reused from line to
+/// line, so that a whole file costs one allocation for it.
+void split_fields(std::string_view line, std::vector<std::string_view>& fields)
 {
-    std::vector<std::string_view> fields;
+    fields.clear();
     std::size_t pos = 0;
     for (;;) {
         const std::size_t space = line.find(' ', pos);
         if (space == std::string_view::npos) {
             fields.push_back(line.substr(pos));
-            return fields;
+            return;
         }
         fields.push_back(line.substr(pos, space - pos));
         pos = space + 1;
@@ -41,6 +47,7 @@ bool parse_u64(std::string_view text, std::uint64_t& out)
 std::vector<std::string> split_options(std::string_view text)
 {
     std::vector<std::string> out;
+    out.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), ',')) + 1);
     std::size_t pos = 0;
     while (pos <= text.size()) {
         const std::size_t comma = text.find(',', pos);
@@ -54,9 +61,9 @@ std::vector<std::string> split_options(std::string_view text)
     return out;
 }
 
-bool parse_line(std::string_view line, MountEntry& entry)
+bool parse_line(std::string_view line, MountEntry& entry, std::vector<std::string_view>& fields)
 {
-    const auto fields = split_fields(line);
+    split_fields(line, fields);
     // id parent major:minor root mount-point options [optional…] - fstype source super-options
     std::size_t separator = 0;
     for (std::size_t i = 6; i < fields.size(); ++i) {
@@ -116,6 +123,11 @@ std::string unescape_mount_field(std::string_view field)
 MountTable parse_mountinfo(std::string_view text)
 {
     MountTable table;
+    // Sized once: discovery runs at every open, in processes that often start just for the
+    // login, where each new heap page is a page fault.
+    table.entries.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
+    std::vector<std::string_view> fields;
+    fields.reserve(kUsualFields);
     std::size_t pos = 0;
     while (pos < text.size()) {
         const std::size_t newline = text.find('\n', pos);
@@ -125,7 +137,7 @@ MountTable parse_mountinfo(std::string_view text)
         if (line.empty())
             continue;
         MountEntry entry;
-        if (parse_line(line, entry))
+        if (parse_line(line, entry, fields))
             table.entries.push_back(std::move(entry));
         else
             ++table.skipped;
@@ -135,20 +147,30 @@ MountTable parse_mountinfo(std::string_view text)
 
 std::vector<bool> covered_mounts(const std::vector<MountEntry>& entries)
 {
-    std::unordered_map<std::uint64_t, std::size_t> by_id;
+    // Mount id -> index, sorted by id (one allocation; the first entry of a repeated id wins).
+    std::vector<std::pair<std::uint64_t, std::size_t>> by_id;
+    by_id.reserve(entries.size());
     for (std::size_t i = 0; i < entries.size(); ++i)
-        by_id.emplace(entries[i].mount_id, i);
+        by_id.emplace_back(entries[i].mount_id, i);
+    std::stable_sort(by_id.begin(), by_id.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    const auto index_of = [&](std::uint64_t id) -> std::optional<std::size_t> {
+        const auto it = std::lower_bound(by_id.begin(), by_id.end(), id,
+                                         [](const auto& entry, std::uint64_t key) { return entry.first < key; });
+        if (it == by_id.end() || it->first != id)
+            return std::nullopt;
+        return it->second;
+    };
     // Is entry `ancestor` on entry `index`'s chain of parent mounts? Bounded by the table size,
     // so a malformed parent cycle cannot loop.
     const auto is_ancestor = [&](std::size_t ancestor, std::size_t index) {
         std::size_t current = index;
         for (std::size_t steps = 0; steps <= entries.size(); ++steps) {
-            const auto parent = by_id.find(entries[current].parent_id);
-            if (parent == by_id.end() || parent->second == current)
+            const auto parent = index_of(entries[current].parent_id);
+            if (!parent || *parent == current)
                 return false;
-            if (parent->second == ancestor)
+            if (*parent == ancestor)
                 return true;
-            current = parent->second;
+            current = *parent;
         }
         return false;
     };

@@ -1,6 +1,7 @@
 // cgfs: /proc/<pid>/cgroup parser (see proc_cgroup.hpp).
 #include "proc_cgroup.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace cgfs {
@@ -52,6 +53,9 @@ bool parse_line(std::string_view line, CgroupLine& out)
 CgroupTable parse_proc_cgroup(std::string_view text)
 {
     CgroupTable table;
+    // Sized once (every open and close parses this file; each new heap page is a page fault in a
+    // process that starts for the login).
+    table.lines.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
     std::size_t pos = 0;
     while (pos < text.size()) {
         const std::size_t newline = text.find('\n', pos);

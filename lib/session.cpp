@@ -15,6 +15,7 @@
 #include <set>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 namespace cgfs {
 
@@ -99,6 +100,38 @@ bool fresh(int fd)
     return st.ok() && st.value().st_uid == 0 && st.value().st_nlink == 2;
 }
 
+/// True when `pid` is this process, the calling thread is its main thread and it has no other
+/// thread (proc(5) /proc/pid/task holds one directory per thread, and a directory's link count is
+/// 2 plus its subdirectories). Then the calling thread is the whole process.
+bool caller_is_whole_process(pid_t pid)
+{
+    if (pid != ::getpid() || ::gettid() != pid)
+        return false;
+    struct stat st {};
+    return ::stat("/proc/self/task", &st) == 0 && st.st_nlink == 3;
+}
+
+/// Where and what to write to move the caller into a cgroup: on a v1 hierarchy, when the caller
+/// is the whole process (caller_is_whole_process), "0" into `tasks`, which moves the writing
+/// thread (cgroups(7): v1 `tasks` takes thread ids; kernel/cgroup/cgroup.c
+/// cgroup_procs_write_start: pid 0 is the writer); else its pid into `cgroup.procs`. The result
+/// is the same, but a thread that moves itself is moved without the kernel's global threadgroup
+/// lock, whose first writer after an idle spell waits for an RCU grace period (from a fraction
+/// of a millisecond to several on a busy machine), and a new process, as sshd makes one per
+/// connection, always comes after such a spell. cgroup2 moves a single thread only within its
+/// threaded domain (cgroup-v2.rst "Threads"), so there it is always `cgroup.procs`.
+struct MoveSelf {
+    const char* file;
+    std::string data;
+};
+
+MoveSelf move_self(CgroupVersion version, bool whole_process, pid_t pid)
+{
+    if (version == CgroupVersion::v1 && whole_process)
+        return {"tasks", "0"};
+    return {"cgroup.procs", std::to_string(pid)};
+}
+
 /// Per selected hierarchy state during open.
 struct Work {
     const Hierarchy* hierarchy = nullptr;
@@ -174,6 +207,7 @@ private:
     Notes& notes_;
     std::string user_rel_;                 // "user/<name>"
     std::optional<bool> umask_keeps_mode_; // learnt from the first directory this call made
+    std::optional<bool> whole_process_;    // caller_is_whole_process, asked at the first move
 };
 
 Result<void> Opener::plan(Work& w)
@@ -683,8 +717,13 @@ Result<bool> Opener::attach(Work& w)
 {
     const int fd = w.leaf_fd.valid() ? w.leaf_fd.get() : w.session_fd.get();
     const std::string pid = std::to_string(params_.pid);
+    if (!whole_process_)
+        whole_process_ = caller_is_whole_process(params_.pid);
+    // Read back through the same file: v1 `tasks` lists thread ids, and the only thread of this
+    // process has the process's id.
+    const MoveSelf move = move_self(w.hierarchy->version, *whole_process_, params_.pid);
     bool written = false;
-    auto procs = fs::write_then_read_at(fd, "cgroup.procs", pid, written);
+    auto procs = fs::write_then_read_at(fd, move.file, move.data, written);
     w.attached = written;
     if (!procs.ok())
         return procs.error().wrap(w.where(w.record.leaf));
@@ -735,9 +774,9 @@ void Opener::undo_created(Work& w)
 {
     if (w.attached) {
         auto origin = fs::open_path_at(w.hierarchy->root.get(), w.origin_rel);
-        Result<void> moved = origin.ok()
-                                 ? fs::write_at(origin.value().get(), "cgroup.procs", std::to_string(params_.pid))
-                                 : Result<void>(origin.error());
+        const MoveSelf move = move_self(w.hierarchy->version, whole_process_.value_or(false), params_.pid);
+        Result<void> moved =
+            origin.ok() ? fs::write_at(origin.value().get(), move.file, move.data) : Result<void>(origin.error());
         if (!moved.ok())
             notice(notes_, w.where(w.record.origin) + ": moving the process back: " + moved.error().message());
         w.attached = false;
@@ -1150,7 +1189,7 @@ bool quick_remove(int user_dir_fd, const std::string& name, CgroupVersion versio
 void close_session(const Discovery& discovery, const SessionRecord& record, pid_t pid, Notes& notes)
 {
     const auto drain_deadline = std::chrono::steady_clock::now() + kCloseDrainBound;
-    const std::string pid_text = std::to_string(pid);
+    std::optional<bool> whole_process; // caller_is_whole_process, asked at the first move
     for (const auto& hs : record.hierarchies) {
         if (hs.placement == Placement::systemd_scope)
             debug(notes, hs.label + ": " + hs.leaf + ": left to systemd, which removes the session scope at logout");
@@ -1171,7 +1210,10 @@ void close_session(const Discovery& discovery, const SessionRecord& record, pid_
                     continue;
                 UniqueFd holder;
                 auto fd = open_below(*h, *rel, holder);
-                auto r = fd.ok() ? fs::write_at(fd.value(), "cgroup.procs", pid_text) : Result<void>(fd.error());
+                if (!whole_process)
+                    whole_process = caller_is_whole_process(pid);
+                const MoveSelf move = move_self(h->version, *whole_process, pid);
+                auto r = fd.ok() ? fs::write_at(fd.value(), move.file, move.data) : Result<void>(fd.error());
                 if (r.ok()) {
                     moved = true;
                     break;

@@ -20,6 +20,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <sched.h>
 #include <security/pam_appl.h>
@@ -59,6 +60,7 @@ struct Options {
     int fork_probe = -1;   // v2: from c1, fork this many children that stay alive
     int alloc_mib = -1;    // v2: from c1, a child touches this many MiB of memory
     std::string reopen_as; // after open: set PAM_USER to this and open again on the same handle
+    bool second_thread = false; // a second thread, blocked, from before pam_start to pam_end
 };
 
 [[noreturn]] void usage()
@@ -68,7 +70,7 @@ struct Options {
                          "  [--act-as-user] [--cgroupns] [--private-mounts SHELL]\n"
                          "  [--enable CTRL ...] [--user-write REL=VALUE ...] [--fork-probe N]\n"
                          "  [--alloc-mib N] [--hold] [--wait-start] [--no-close] [--close-twice]\n"
-                         "  [--close-only] [--reopen-as USER]\n");
+                         "  [--close-only] [--reopen-as USER] [--second-thread]\n");
     std::exit(2);
 }
 
@@ -151,6 +153,52 @@ void print_cgroup(const char* label)
         out(std::string(label) + "_error=" + e.what());
     }
 }
+
+/// A second thread of the driver, blocked on a pipe until release(): its cgroup lines show
+/// whether the module moved the whole process or only the calling thread.
+class SecondThread {
+public:
+    bool start()
+    {
+        if (::pipe2(ready_, O_CLOEXEC) != 0 || ::pipe2(release_, O_CLOEXEC) != 0)
+            return false;
+        if (::pthread_create(&thread_, nullptr, &SecondThread::run, this) != 0)
+            return false;
+        // The thread sends its id once it runs.
+        return ::read(ready_[0], &tid_, sizeof tid_) == static_cast<ssize_t>(sizeof tid_);
+    }
+    void print(const char* label) const
+    {
+        try {
+            const std::string path = "/proc/self/task/" + std::to_string(tid_) + "/cgroup";
+            for (const auto& line : split_lines(read_file(path)))
+                out(std::string(label) + "=" + line);
+        } catch (const std::exception& e) {
+            out(std::string(label) + "_error=" + e.what());
+        }
+    }
+    void release()
+    {
+        (void)!::write(release_[1], "x", 1);
+        ::pthread_join(thread_, nullptr);
+    }
+
+private:
+    static void* run(void* self)
+    {
+        auto* me = static_cast<SecondThread*>(self);
+        const pid_t tid = ::gettid();
+        (void)!::write(me->ready_[1], &tid, sizeof tid);
+        char c = 0;
+        while (::read(me->release_[0], &c, 1) < 0 && errno == EINTR) {}
+        return nullptr;
+    }
+
+    int ready_[2] = {-1, -1};
+    int release_[2] = {-1, -1};
+    pthread_t thread_{};
+    pid_t tid_ = 0;
+};
 
 std::string read_trimmed(const std::string& path)
 {
@@ -426,6 +474,8 @@ int main(int argc, char** argv)
             opt.fork_probe = std::stoi(value());
         else if (a == "--alloc-mib")
             opt.alloc_mib = std::stoi(value());
+        else if (a == "--second-thread")
+            opt.second_thread = true;
         else if (a == "--hold")
             opt.hold = true;
         else if (a == "--wait-start")
@@ -476,6 +526,11 @@ int main(int argc, char** argv)
         char c = 0;
         while (::read(STDIN_FILENO, &c, 1) < 0 && errno == EINTR) {}
     }
+    SecondThread second;
+    if (opt.second_thread && !second.start()) {
+        out("second_thread_error=" + errno_name(errno));
+        return 1;
+    }
     pam_conv conv{null_conv, nullptr};
     pam_handle_t* pamh = nullptr;
     int rc = ::pam_start_confdir(opt.service.c_str(), opt.user_null ? nullptr : opt.user.c_str(), &conv,
@@ -492,6 +547,8 @@ int main(int argc, char** argv)
         std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(now));
         out(std::string("umask_after=") + buf);
         print_cgroup("cgroup");
+        if (opt.second_thread)
+            second.print("thread_cgroup");
         if (opt.act_as_user && rc == PAM_SUCCESS)
             act_as_user(opt);
         if (!opt.reopen_as.empty()) {
@@ -521,8 +578,12 @@ int main(int argc, char** argv)
             out("close2=" + code_text(pamh, rc));
         }
         print_cgroup("cgroup_after_close");
+        if (opt.second_thread)
+            second.print("thread_cgroup_after_close");
     }
     rc = ::pam_end(pamh, rc);
     out("end=" + std::to_string(rc));
+    if (opt.second_thread)
+        second.release();
     return 0;
 }

@@ -259,9 +259,40 @@ void stale_young_leaf(Layout layout)
     stale_leaf_reaped(layout, 0);
 }
 
+void two_threads(Layout layout)
+{
+    // A caller with a second thread: the whole process is moved in every hierarchy, at open and
+    // back at close (on v1 a thread can be moved alone; the module may do so only when the caller
+    // has a single thread).
+    auto prof = core_profile(layout);
+    auto r = run_scenario(layout, [&](Container& c) {
+        c.service("cgfs-test", prof.args);
+        Driver d = c.start("main", alice({"--second-thread"}));
+        d.wait_held();
+        c.snapshot("open");
+        d.finish();
+        c.snapshot("closed");
+    });
+    check_ran(r);
+    const auto& d = r.driver("main");
+    INFO(r.describe());
+    CHECK(d.code("open") == kPamSuccess);
+    CHECK(d.code("close") == kPamSuccess);
+    for (const auto& key : prof.keys) {
+        check_sessions(r.snap("open"), key, "alice", kAliceUid, {0});
+        check_proc_in(d, "cgroup", key, session_leaf(key, "alice", 0));
+        check_proc_in(d, "thread_cgroup", key, session_leaf(key, "alice", 0));
+        check_proc_in(d, "cgroup_after_close", key, "/");
+        check_proc_in(d, "thread_cgroup_after_close", key, "/");
+        check_no_session(r.snap("closed"), key, "alice", true);
+    }
+    check_log(r, LOG_ERR, 0);
+}
+
 } // namespace
 
 CGFS_ALL_LAYOUTS("core: open and close one session", "[core]", open_close)
+CGFS_ALL_LAYOUTS("core: a caller with two threads is moved whole, in and out", "[core]", two_threads)
 CGFS_ALL_LAYOUTS("core: two concurrent sessions get 0 and 1", "[core]", two_sessions)
 CGFS_ALL_LAYOUTS("core: alice logs out beside bob's open session", "[core]", logout_beside_another_user)
 CGFS_ALL_LAYOUTS("core: su - alice from alice's session creates nothing", "[core]", su_from_own_session)
