@@ -306,10 +306,13 @@ build_parent_rootfs() {
   chmod 0600 "$rootfs/nest/alice.password"
   install -m 4755 /usr/bin/newuidmap /usr/bin/newgidmap "$rootfs/nest/bin/"
   mkdir -p "$rootfs/home/alice/.config/lxc"
+  # unconfined: a kernel with AppArmor but no policy loaded (the VM lane's) makes LXC refuse to
+  # start a container under its generated profile ("Incomplete AppArmor support").
   cat > "$rootfs/home/alice/.config/lxc/default.conf" <<EOF
 lxc.idmap = u 0 $inner_base $inner_count
 lxc.idmap = g 0 $inner_base $inner_count
 lxc.net.0.type = empty
+lxc.apparmor.profile = unconfined
 EOF
   # -h: never follow a link out of the rootfs (the copied /etc has absolute ones).
   chown -hR "$sub_base:$sub_base" "$rootfs"
@@ -513,6 +516,21 @@ outer() {
   fi
   local self; self=$(readlink -f "$0")
 
+  # On cgroup2 the container's root cgroup is emptied as on a systemd host (PID 1 in init.scope,
+  # the rest in a service): the module enables controllers in BASE only while BASE holds no
+  # process (pam_cgfs(8); cgroup-v2.rst, "no internal process"). Every process moved here is
+  # this throwaway container's.
+  local type mount key pid
+  while read -r type mount key; do
+    [ "$type" = cgroup2 ] || continue
+    mkdir -p "$mount/init.scope" "$mount/system.slice/nest.service" || exit 1
+    echo 1 > "$mount/init.scope/cgroup.procs" || exit 1
+    for pid in $(cat "$mount/cgroup.procs"); do
+      echo "$pid" > "$mount/system.slice/nest.service/cgroup.procs" 2>/dev/null # or it has exited
+    done
+    [ -z "$(cat "$mount/cgroup.procs")" ] || { echo "nest: $mount/cgroup.procs is not empty" >&2; exit 1; }
+  done < <(cgroup_mounts)
+
   trap 'cleanup' EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
@@ -540,6 +558,7 @@ lxc.idmap = g 0 $sub_base $sub_count
 lxc.rootfs.path = dir:$rootfs
 lxc.uts.name = parent
 lxc.net.0.type = empty
+lxc.apparmor.profile = unconfined
 lxc.pty.max = 1024
 lxc.mount.entry = /usr usr none bind,ro 0 0
 lxc.mount.auto =
