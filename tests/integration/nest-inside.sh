@@ -225,6 +225,9 @@ assert_child() {
         equals "$(awk '$1 == "oom_kill" {print $2}' "$mount/$c/memory.events" 2>&1)" 1
     fi
   done <<<"$selected"
+  if [ -n "$memory_limit" ]; then
+    check "a memory limit is asked for: cgroup2 is selected" grep -q '^cgroup2 ' <<<"$selected"
+  fi
   echo "-- alice's login in parent ($way)"
   if [ "$way" = console ]; then
     check "the console login's shell reads from the console" equals "$(cat "$home/tty-$way" 2>&1)" /dev/console
@@ -581,7 +584,8 @@ EOF
   for way in $ways; do
     echo "== alice logs in to parent ($way) and starts child: lxc-start -n child"
     login_parent "$way" start-child "$rootfs" ||
-      { echo "nest: child did not start ($way)"; tail -20 "$rootfs/home/alice/child-$way.log" 2>/dev/null; exit 1; }
+      { echo "nest: child did not start ($way)"
+        grep -E " (ERROR|WARN) " "$rootfs/home/alice/child-$way.log" 2>/dev/null | tail -20; exit 1; }
 
     echo "== the nested trees, seen from the outer container"
     while read -r type mount key; do
