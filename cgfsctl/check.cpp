@@ -8,6 +8,7 @@
 #include "options.hpp"
 #include "selection.hpp"
 #include "subid.hpp"
+#include "systemd_unit.hpp"
 
 #include <nlohmann/json.hpp>
 #include <shadow/subid.h>
@@ -15,8 +16,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <dirent.h>
 #include <grp.h>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -344,6 +348,127 @@ void check_session(Checker& c, const cgfs::Discovery& d, const std::optional<cgf
     }
 }
 
+/// systemd's system unit search path (systemd.unit(5) "Unit File Load Path"), highest precedence
+/// first; /lib/systemd/system is Debian's own.
+constexpr const char* kUnitDirs[] = {"/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system",
+                                     "/usr/lib/systemd/system", "/lib/systemd/system"};
+constexpr const char* kDropInDir = "session-.scope.d";
+constexpr const char* kDropInFix = "install session-.scope.d/50-cgfs-delegate.conf ([Scope] Delegate=yes, shipped "
+                                   "with cgfs) in /etc/systemd/system, run systemctl daemon-reload, log in again";
+
+/// The value of the last Delegate= assignment in a unit file's text, or nullopt.
+std::optional<std::string> delegate_setting(std::string_view text)
+{
+    std::optional<std::string> value;
+    while (!text.empty()) {
+        const std::size_t newline = text.find('\n');
+        std::string_view line = text.substr(0, newline);
+        text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
+        const std::size_t start = line.find_first_not_of(" \t");
+        if (start == std::string_view::npos)
+            continue;
+        line.remove_prefix(start);
+        constexpr std::string_view key = "Delegate=";
+        if (line.substr(0, key.size()) != key)
+            continue;
+        line.remove_prefix(key.size());
+        const std::size_t end = line.find_last_not_of(" \t\r");
+        value = std::string(end == std::string_view::npos ? std::string_view() : line.substr(0, end + 1));
+    }
+    return value;
+}
+
+/// pam_cgfs(8) "systemd session scopes": on a host booted with systemd whose module line selects
+/// cgroup2, whether logind's session scopes are Delegate=yes (the drop-in, as systemd reads it:
+/// a file name in a directory earlier in the search path masks the same name later, files apply
+/// in name order, the last Delegate= wins), and whether the scope this check runs in carries
+/// systemd's mark.
+void check_systemd(Checker& c, const cgfs::Discovery& d, const std::optional<cgfs::ModuleOptions>& options,
+                   const passwd& pw)
+{
+    struct stat st {};
+    if (::stat("/run/systemd/system", &st) != 0 || !S_ISDIR(st.st_mode))
+        return; // sd_booted(3): PID 1 is not systemd
+    cgfs::ControllerList all;
+    all.all = true;
+    const cgfs::Selection selection = cgfs::select_hierarchies(d, options ? options->list : all);
+    const cgfs::Hierarchy* v2 = nullptr;
+    for (const auto& chosen : selection.chosen)
+        if (d.hierarchies[chosen.index].version == cgfs::CgroupVersion::v2)
+            v2 = &d.hierarchies[chosen.index];
+    if (v2 == nullptr)
+        return;
+    std::map<std::string, std::string> dropins; // file name -> path, highest precedence first
+    for (const char* dir : kUnitDirs) {
+        const std::string path = std::string(dir) + "/" + kDropInDir;
+        dirent** names = nullptr; // a missing directory: n < 0
+        const int n = ::scandir(path.c_str(), &names, nullptr, alphasort);
+        for (int i = 0; i < n; ++i) {
+            const std::string name = names[i]->d_name;
+            if (name.size() > 5 && name.compare(name.size() - 5, 5, ".conf") == 0)
+                dropins.emplace(name, path + "/" + name);
+            std::free(names[i]);
+        }
+        std::free(names);
+    }
+    std::optional<std::string> delegate;
+    std::string from;
+    for (const auto& [name, path] : dropins) {
+        auto text = cgfs::fs::read_regular_file(path);
+        if (!text.ok())
+            continue;
+        if (auto value = delegate_setting(text.value())) {
+            delegate = value;
+            from = path;
+        }
+    }
+    const bool off = !delegate || delegate->empty() || *delegate == "no" || *delegate == "false" ||
+                     *delegate == "off" || *delegate == "0";
+    if (off)
+        c.add(Level::warn, "systemd",
+              delegate ? from + ": Delegate=" + *delegate +
+                             ": logind's session scopes are not delegated, so containers "
+                             "started from a login get no controllers on cgroup2"
+                       : std::string("no session-.scope.d drop-in with Delegate=yes: logind's session scopes are not "
+                                     "delegated, so containers started from a login get no controllers on cgroup2"),
+              kDropInFix);
+    else
+        c.add(Level::ok, "systemd", from + ": Delegate=" + *delegate + " for logind's session scopes");
+
+    const std::string base = cgfs::base_cgroup(*v2);
+    std::string scope = v2->self_cgroup;
+    switch (cgfs::classify_systemd_cgroup(scope, base, pw.pw_uid)) {
+    case cgfs::SystemdCgroup::session_leaf:
+        scope = scope.substr(0, scope.rfind('/'));
+        break;
+    case cgfs::SystemdCgroup::session_scope:
+        break;
+    default:
+        return; // not run from a login of the user: no scope to look at
+    }
+    const auto fd = open_cgroup(*v2, scope);
+    if (!fd)
+        return;
+    // Only root sees trusted.* xattrs; the user reads the user.delegate mark systemd sets beside it.
+    bool marked = false;
+    if (::geteuid() == 0) {
+        auto delegated = cgfs::delegated_by_systemd(fd->get());
+        marked = delegated.ok() && delegated.value();
+    } else {
+        char value[8] = {};
+        marked = ::fgetxattr(fd->get(), cgfs::kUserDelegateXattr, value, sizeof value) == 1 && value[0] == '1';
+    }
+    if (marked)
+        c.add(Level::ok, "systemd",
+              v2->label() + ": " + scope +
+                  " is delegated by systemd: containers started from this login get controllers");
+    else
+        c.add(Level::warn, "systemd",
+              v2->label() + ": " + scope +
+                  " is not delegated by systemd: containers started from this login get no controllers",
+              kDropInFix);
+}
+
 void check_limits(Checker& c, const std::string& path, const passwd& pw)
 {
     auto config = cgfs::read_limits(path);
@@ -397,6 +522,8 @@ int check(const Args& args)
         check_subids(c, false, *pw);
         if (!d.hierarchies.empty())
             check_session(c, d, options, *pw);
+        if (!d.hierarchies.empty())
+            check_systemd(c, d, options, *pw);
         check_limits(c, options ? options->config : std::string(cgfs::kLimitsConfig), *pw);
     }
 

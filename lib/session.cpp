@@ -5,6 +5,7 @@
 #include "delegation.hpp"
 #include "fault.hpp"
 #include "fs.hpp"
+#include "systemd_unit.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -102,15 +103,22 @@ struct Work {
     UniqueFd user_fd;     // BASE/user
     UniqueFd user_dir_fd; // BASE/user/<name>
     UniqueFd session_fd;  // <N>
-    UniqueFd leaf_fd;     // <N>/session (cgroup2)
+    UniqueFd leaf_fd;     // <N>/init.scope (cgroup2)
     bool created_user = false;
     bool created_user_dir = false;
     bool created_session = false;
     bool created_leaf = false;
     bool attached = false;
     bool memory_ready = false; // v1 memory.use_hierarchy checked at a level this attempt created
-    std::string session_name;  // <N> as created (undo does not read `record`, which may be moved out)
-    long entries = 0;          // subdirectories of BASE/user/<name> when this open found it
+    // Placement::systemd_scope: the scope, its init.scope leaf, the pids moved there and the
+    // controllers this open enabled in the scope, so that a failed open can undo it.
+    UniqueFd scope_fd;
+    UniqueFd scope_leaf_fd;
+    bool created_scope_leaf = false;
+    std::vector<std::string> scope_moved;
+    std::vector<std::string> scope_enabled;
+    std::string session_name; // <N> as created (undo does not read `record`, which may be moved out)
+    long entries = 0;         // subdirectories of BASE/user/<name> when this open found it
 
     /// BASE: the mount root's fd, or base_fd.
     [[nodiscard]] int base() const { return base_fd.valid() ? base_fd.get() : hierarchy->root.get(); }
@@ -132,6 +140,9 @@ public:
 private:
     Result<void> plan(Work& w);
     Result<void> delegate_in_place(Work& w);
+    void plan_scope(Work& w);
+    Result<void> enter_scope(Work& w);
+    void undo_scope(Work& w);
     Result<void> prepare_user_dir(Work& w);
     Result<UniqueFd> ensure_dir(Work& w, int parent_fd, std::string_view name, std::string_view cgroup, bool& created,
                                 struct stat* st = nullptr, bool look_first = false);
@@ -198,6 +209,9 @@ Result<void> Opener::plan(Work& w)
         w.record.placement = Placement::systemd_in_place;
         w.record.session = h.self_cgroup;
         w.record.leaf = h.self_cgroup;
+        if (h.version == CgroupVersion::v2 &&
+            classify_systemd_cgroup(h.self_cgroup, w.record.base, params_.user.uid) == SystemdCgroup::session_scope)
+            plan_scope(w);
         return {};
     }
     w.record.placement = Placement::created;
@@ -215,6 +229,121 @@ Result<void> Opener::delegate_in_place(Work& w)
     debug(notes_, w.where(w.record.origin) + ": systemd cgroup of uid " + std::to_string(params_.user.uid) +
                       " delegated in place");
     return {};
+}
+
+/// pam_cgfs(8) "systemd session scopes": logind's scope of this login on cgroup2. Only a scope
+/// systemd delegates (Delegate=yes, from the drop-in the package installs) may be given its
+/// init.scope leaf and controllers: systemd owns the cgroup.subtree_control of any other unit
+/// and rewrites it at its next reload (systemd's docs/CGROUP_DELEGATION.md).
+void Opener::plan_scope(Work& w)
+{
+    auto fd = fs::open_path_at(w.hierarchy->root.get(), w.origin_rel);
+    auto delegated = fd.ok() ? delegated_by_systemd(fd.value().get()) : Result<bool>(fd.error());
+    if (!delegated.ok()) {
+        notice(notes_, w.where(w.record.origin) + ": " + delegated.error().message() +
+                           "; session scope delegated in place, containers started in it get no controllers");
+        return;
+    }
+    if (!delegated.value()) {
+        notice(notes_,
+               w.where(w.record.origin) +
+                   ": session scope not delegated by systemd (no Delegate=yes), so containers started in "
+                   "it get no controllers; install the session-.scope.d drop-in (pam_cgfs(8), systemd session scopes)");
+        return;
+    }
+    w.record.placement = Placement::systemd_scope;
+    w.record.leaf = join_cgroup(w.record.origin, kSessionLeaf);
+    w.scope_fd = std::move(fd).value();
+}
+
+/// Moves every process of the delegated session scope into <scope>/init.scope (the caller
+/// first), enables in the scope each controller it offers, then delegates scope and leaf (the
+/// leaf's memory.* delegate files exist only once the scope passes memory on).
+Result<void> Opener::enter_scope(Work& w)
+{
+    const std::string& scope_cg = w.record.session;
+    const std::string& leaf_cg = w.record.leaf;
+    auto leaf = ensure_dir(w, w.scope_fd.get(), kSessionLeaf, leaf_cg, w.created_scope_leaf);
+    if (!leaf.ok())
+        return leaf.error();
+    w.scope_leaf_fd = std::move(leaf).value();
+    const std::string caller = std::to_string(params_.pid);
+    if (auto r = fs::write_at(w.scope_leaf_fd.get(), "cgroup.procs", caller); !r.ok())
+        return r.error().wrap(w.where(leaf_cg));
+    w.scope_moved.push_back(caller);
+    // The PAM application's other processes in the scope (sshd's, login's parent) must leave it
+    // too: cgroup-v2.rst "no internal processes" refuses controllers to a scope holding any.
+    bool emptied = false;
+    for (int round = 0; round < kMaxScopeMoveRounds && !emptied; ++round) {
+        auto procs = fs::read_at(w.scope_fd.get(), "cgroup.procs");
+        if (!procs.ok())
+            return procs.error().wrap(w.where(scope_cg));
+        emptied = true;
+        std::string_view rest = procs.value();
+        while (!rest.empty()) {
+            const std::size_t newline = rest.find('\n');
+            const std::string pid(rest.substr(0, newline));
+            rest.remove_prefix(newline == std::string_view::npos ? rest.size() : newline + 1);
+            if (pid.empty())
+                continue;
+            emptied = false;
+            if (auto r = fs::write_at(w.scope_leaf_fd.get(), "cgroup.procs", pid); r.ok())
+                w.scope_moved.push_back(pid);
+            else if (r.error().code != ESRCH) // ESRCH: it exited meanwhile
+                notice(notes_, w.where(scope_cg) + ": moving process " + pid + " into " + kSessionLeaf + ": " +
+                                   r.error().message());
+        }
+    }
+    if (!emptied)
+        notice(notes_, w.where(scope_cg) + ": still holds processes after " + std::to_string(kMaxScopeMoveRounds) +
+                           " rounds of moving them into " + kSessionLeaf);
+    std::set<std::string> before;
+    if (auto text = fs::read_at(w.scope_fd.get(), "cgroup.subtree_control"); text.ok())
+        for (auto& word : parse_controllers(text.value()))
+            before.insert(std::move(word));
+    w.enable.clear();
+    if (auto text = fs::read_at(w.scope_fd.get(), "cgroup.controllers"); text.ok())
+        w.enable = parse_controllers(text.value());
+    enable_controllers(w, w.scope_fd.get(), scope_cg);
+    std::string enabled;
+    for (const auto& controller : w.enable) {
+        if (before.count(controller) == 0)
+            w.scope_enabled.push_back(controller);
+        enabled += (enabled.empty() ? "" : " ") + controller;
+    }
+    std::vector<OwnerChange> changes;
+    if (auto r = delegate_cgroup(w.scope_fd.get(), w.files, params_.user.uid, params_.user.gid, changes); !r.ok())
+        return r.error().wrap(w.where(scope_cg));
+    auto delegated = w.created_scope_leaf
+                         ? delegate_new_cgroup(w.scope_leaf_fd.get(), w.files, params_.user.uid, params_.user.gid)
+                         : delegate_cgroup(w.scope_leaf_fd.get(), w.files, params_.user.uid, params_.user.gid, changes);
+    if (!delegated.ok())
+        return delegated.error().wrap(w.where(leaf_cg));
+    debug(notes_, w.where(scope_cg) + ": session scope delegated by systemd: " + std::to_string(w.scope_moved.size()) +
+                      (w.scope_moved.size() == 1 ? " process" : " processes") + " moved into " + kSessionLeaf +
+                      ", controllers " + (enabled.empty() ? std::string("none") : enabled) + ", delegated to uid " +
+                      std::to_string(params_.user.uid));
+    return {};
+}
+
+/// Undoes enter_scope for a failed open: the controllers it enabled off again (else the scope
+/// refuses processes), the moved processes back into the scope, its own leaf removed. Owner
+/// changes stay (see OwnerChange).
+void Opener::undo_scope(Work& w)
+{
+    if (!w.scope_leaf_fd.valid())
+        return;
+    for (auto it = w.scope_enabled.rbegin(); it != w.scope_enabled.rend(); ++it)
+        ignore_error(fs::write_at(w.scope_fd.get(), "cgroup.subtree_control", "-" + *it));
+    for (const auto& pid : w.scope_moved)
+        if (auto r = fs::write_at(w.scope_fd.get(), "cgroup.procs", pid); !r.ok() && pid == w.scope_moved.front())
+            notice(notes_, w.where(w.record.session) + ": moving the process back: " + r.error().message());
+    if (w.created_scope_leaf)
+        ignore_error(fs::remove_dir_at(w.scope_fd.get(), kSessionLeaf));
+    w.scope_leaf_fd.reset();
+    w.scope_moved.clear();
+    w.scope_enabled.clear();
+    w.created_scope_leaf = false;
 }
 
 Result<UniqueFd> Opener::ensure_dir(Work& w, int parent_fd, std::string_view name, std::string_view cgroup,
@@ -592,6 +721,8 @@ void Opener::undo_attempt(std::vector<Work>& works)
 void Opener::undo_all(std::vector<Work>& works) noexcept
 {
     try {
+        for (auto& w : works)
+            undo_scope(w);
         undo_attempt(works);
     } catch (...) {
         // Out of memory while undoing: what is left is reaped at the next open.
@@ -710,6 +841,11 @@ Result<SessionRecord> Opener::run_unguarded(const Selection& selection, std::vec
         if (attempt + 1 == kMaxCreateAttempts)
             return fail(vanished->wrap("gave up after " + std::to_string(kMaxCreateAttempts) + " attempts"));
     }
+    // Last, so that nothing after it but the check can fail: undoing it is the most disruptive.
+    for (auto& w : works)
+        if (w.record.placement == Placement::systemd_scope)
+            if (auto r = enter_scope(w); !r.ok())
+                return fail(r.error());
     if (auto r = verify(works); !r.ok())
         return fail(r.error());
 
@@ -935,6 +1071,8 @@ void close_session(const Discovery& discovery, const SessionRecord& record, pid_
     const auto drain_deadline = std::chrono::steady_clock::now() + kCloseDrainBound;
     const std::string pid_text = std::to_string(pid);
     for (const auto& hs : record.hierarchies) {
+        if (hs.placement == Placement::systemd_scope)
+            debug(notes, hs.label + ": " + hs.leaf + ": left to systemd, which removes the session scope at logout");
         if (hs.placement != Placement::created)
             continue;
         const Hierarchy* h = find_hierarchy(discovery, hs);

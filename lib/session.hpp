@@ -42,11 +42,18 @@ inline constexpr int kMaxTreeEntries = 4096;
 /// its cgroups only at the end of do_exit (kernel/exit.c, cgroup_exit), a few ms later under load.
 inline constexpr std::chrono::milliseconds kCloseDrainBound{250};
 inline constexpr std::chrono::milliseconds kCloseDrainPoll{1};
+/// Bound on the rounds of reading a systemd session scope's cgroup.procs and moving what it lists
+/// into the scope's leaf: a process that forks while it is moved leaves its child behind once.
+inline constexpr int kMaxScopeMoveRounds = 8;
 /// Mode of every directory the module creates, whatever the caller's umask (SPEC §4).
 inline constexpr mode_t kDirMode = 0755;
 /// cgroup2: the leaf below <N> that holds the session's processes (cgroup-v2.rst "no internal
 /// process constraint": <N> itself must stay empty for the user to enable controllers in it).
-inline constexpr const char* kSessionLeaf = "session";
+/// Named as systemd names the leaf of a delegated unit, because LXC takes the parent of a
+/// trailing "/init.scope" of the cgroup lxc-start runs in as the base of its containers'
+/// cgroups: a container started from the login shell is built in <N>, beside the leaf, where
+/// it can get the controllers <N> offers (pam_cgfs(8) "The session leaf on cgroup2").
+inline constexpr const char* kSessionLeaf = "init.scope";
 
 /// The user a session is for (from the PAM item and the passwd entry).
 struct UserIdentity {
@@ -59,6 +66,9 @@ struct UserIdentity {
 enum class Placement {
     created,           ///< BASE/user/<name>/<N> made and the caller moved in
     systemd_in_place,  ///< the caller's user-<uid>.slice cgroup chowned, nothing created or moved
+    systemd_scope,     ///< cgroup2: the caller's session-<id>.scope, which systemd delegates
+                       ///< (Delegate=yes): every process of it moved into <scope>/init.scope, the
+                       ///< controllers it offers enabled in it, scope and leaf chowned
     already_delegated, ///< the caller already sits in its own BASE/user/<name>/… tree: untouched
 };
 
@@ -82,7 +92,8 @@ struct HierarchySession {
     std::string origin;  ///< the caller's cgroup before open
     std::string base;    ///< BASE
     std::string session; ///< created: BASE/user/<name>/<N>; otherwise the caller's cgroup
-    std::string leaf;    ///< where the caller was put (created: <N> on v1, <N>/session on cgroup2)
+    std::string leaf;    ///< where the caller was put (created: <N> on v1, <N>/init.scope on cgroup2;
+                         ///< systemd_scope: <scope>/init.scope)
 };
 
 /// What close needs from open (kept with pam_set_data).
@@ -109,13 +120,21 @@ struct OpenParams {
 /// created hierarchy, searched from 0, or, above kFullReapBound entries, from the number of
 /// entries), delegates, moves `pid`, and checks /proc/<pid>/cgroup. On any failure everything
 /// this call created is undone and `pid` returned to where it was.
+/// On cgroup2, a caller in its own logind session scope (BASE/user.slice/user-<uid>.slice/
+/// session-<id>.scope) that systemd delegates (delegated_by_systemd) gets Placement::systemd_scope:
+/// every process of the scope is moved into <scope>/init.scope (kMaxScopeMoveRounds), each
+/// controller the scope offers is enabled in it, and the scope and its leaf are delegated; a scope
+/// systemd does not delegate is delegated in place with a notice that containers get no
+/// controllers there (pam_cgfs(8) "systemd session scopes").
 /// Errors: errno and context "<hierarchy>: <cgroup path>: <operation>" (EPERM for a user/<name>
 /// owned by another uid; EIO when /proc/<pid>/cgroup disagrees after the move).
 Result<SessionRecord> open_session(const Discovery& discovery, const Selection& selection, const OpenParams& params,
                                    Notes& notes);
 
-/// Closes a session: moves `pid` back to its origin (or BASE) where it is still inside the
-/// session cgroup, removes the session cgroup and its empty descendants bottom-up, then
+/// Closes a session: leaves systemd's cgroups (in place, and a session scope with its init.scope,
+/// which systemd removes when the session ends: moving a process back into a scope that passes
+/// controllers on would fail, cgroup-v2.rst "no internal processes"); elsewhere moves `pid` back
+/// to its origin (or BASE) where it is still inside the session cgroup, removes the session cgroup and its empty descendants bottom-up, then
 /// user/<name> if empty. A session still populated is given up to kCloseDrainBound (one deadline
 /// for the whole call) to empty. Never fails; what could not be done becomes a debug note (busy
 /// cgroups are left, never killed; SPEC §5).

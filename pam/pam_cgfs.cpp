@@ -9,6 +9,7 @@
 #include "options.hpp"
 #include "selection.hpp"
 #include "session.hpp"
+#include "systemd_unit.hpp"
 #include "user_name.hpp"
 
 #include <ctime>
@@ -95,6 +96,15 @@ const char* pam_user(pam_handle_t* pamh)
     return static_cast<const char*>(item);
 }
 
+/// The PAM_SERVICE item, or "".
+std::string_view pam_service(pam_handle_t* pamh)
+{
+    const void* item = nullptr;
+    if (pam_get_item(pamh, PAM_SERVICE, &item) != PAM_SUCCESS || item == nullptr)
+        return {};
+    return static_cast<const char*>(item);
+}
+
 std::string quoted(std::string_view name)
 {
     return "'" + std::string(name) + "'";
@@ -123,6 +133,8 @@ std::string describe(const cgfs::SessionRecord& record)
         text += h.label + ":" + h.leaf;
         if (h.placement == cgfs::Placement::systemd_in_place)
             text += " (systemd, delegated in place)";
+        else if (h.placement == cgfs::Placement::systemd_scope)
+            text += " (systemd session scope, Delegate=yes)";
         else if (h.placement == cgfs::Placement::already_delegated)
             text += " (already delegated)";
     }
@@ -193,6 +205,14 @@ int open_session(pam_handle_t* pamh, int argc, const char** argv)
     const cgfs::Selection& selection = found.value().selection;
     log.notes(discovery.notes);
     log.notes(selection.notes);
+    // pam_cgfs(8) "The systemd user manager": user@<uid>.service is Delegate=yes, so its cgroups
+    // are the user's already, and its close runs in (sd-pam) after dropping to the user's uid,
+    // where nothing could be moved out or removed. It gets no session, so it holds no index.
+    if (pam_service(pamh) == cgfs::kUserManagerService || cgfs::in_own_user_manager(discovery, pw->pw_uid)) {
+        log.debug("user " + quoted(user) + ": systemd user manager (service " + std::string(pam_service(pamh)) +
+                  "): no session, its cgroup is delegated by systemd");
+        return PAM_SUCCESS;
+    }
     if (selection.chosen.empty()) {
         log.error("user " + quoted(user) + ": no cgroup hierarchy selected (layout " +
                   std::string(cgfs::layout_name(discovery.layout)) + ")");
@@ -261,6 +281,10 @@ int close_session(pam_handle_t* pamh, int argc, const char** argv)
         return PAM_SESSION_ERR;
 
     const auto* record = static_cast<const cgfs::SessionRecord*>(session_data(pamh));
+    if (record == nullptr && pam_service(pamh) == cgfs::kUserManagerService) {
+        log.debug("close: systemd user manager: no session to close");
+        return PAM_SUCCESS;
+    }
 
     // With the record from open, the hierarchies are found again where open saw them, without
     // reading mountinfo; if a mount changed since, as on a close without a record, by discover().

@@ -2,6 +2,8 @@
 
 #include "util.hpp"
 
+#include "session.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -160,7 +162,7 @@ int index_of_leaf(const std::string& key, const std::string& user, const std::st
         return -1;
     rest = rest.substr(home.size());
     if (key == "unified") {
-        const std::string tail = "/session";
+        const std::string tail = std::string("/") + cgfs::kSessionLeaf;
         if (rest.size() <= tail.size() || rest.substr(rest.size() - tail.size()) != tail)
             return -1;
         rest = rest.substr(0, rest.size() - tail.size());

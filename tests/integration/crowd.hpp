@@ -58,7 +58,7 @@ std::map<std::string, std::set<std::string>> procs_of(const DriverOutput& d);
 // Directories at or below /user/<user> in hierarchy `key` of the snapshot.
 std::set<std::string> user_tree(const Snapshot& s, const std::string& key, const std::string& user);
 
-// The session index of `leaf` ("/user/alice/7" or "/user/alice/7/session"), or -1.
+// The session index of `leaf` ("/user/alice/7" or "/user/alice/7/<kSessionLeaf>"), or -1.
 int index_of_leaf(const std::string& key, const std::string& user, const std::string& leaf);
 
 // Each driver of `labels` (user `user`) opened with PAM_SUCCESS, sits in a session leaf of its own

@@ -2,6 +2,8 @@
 
 #include "util.hpp"
 
+#include "session.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -52,7 +54,7 @@ std::vector<std::string> layout_keys(Layout layout)
 std::string session_leaf(const std::string& key, const std::string& user, int index)
 {
     std::string p = "/user/" + user + "/" + std::to_string(index);
-    return key == "unified" ? p + "/session" : p;
+    return key == "unified" ? p + "/" + cgfs::kSessionLeaf : p;
 }
 
 void check_ran(const Report& r)
@@ -73,7 +75,7 @@ void check_sessions(const Snapshot& s, const std::string& key, const std::string
     for (int i : indices) {
         delegated_dirs.insert(home + "/" + std::to_string(i));
         if (v2)
-            delegated_dirs.insert(home + "/" + std::to_string(i) + "/session");
+            delegated_dirs.insert(home + "/" + std::to_string(i) + "/" + cgfs::kSessionLeaf);
     }
     std::set<std::string> want_dirs = delegated_dirs;
     want_dirs.insert("/user");

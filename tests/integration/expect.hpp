@@ -26,7 +26,7 @@ Profile core_profile(Layout layout);
 // Every hierarchy key mounted in `layout` on this host.
 std::vector<std::string> layout_keys(Layout layout);
 
-// "/user/alice/0" on v1, "/user/alice/0/session" on cgroup2.
+// "/user/alice/0" on v1, "/user/alice/0/<kSessionLeaf>" on cgroup2.
 std::string session_leaf(const std::string& key, const std::string& user, int index);
 
 // pam_driver arguments for alice through PAM service `service`, then `more`.

@@ -7,6 +7,8 @@
 
 #include "util.hpp"
 
+#include "session.hpp"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -289,9 +291,10 @@ void act_as_user(const Options& opt)
             std::string key = ctrl.empty() ? "unified" : ctrl;
             std::string dir = cgroup_dir(*m, path);
             bool v2 = m->key == "unified";
-            // v2: the session process sits in <N>/session; the user's subtree is <N>.
-            if (v2 && dir.size() > 8 && dir.substr(dir.size() - 8) == "/session")
-                dir = dir.substr(0, dir.size() - 8);
+            // v2: the session process sits in <N>/<kSessionLeaf>; the user's subtree is <N>.
+            const std::string leaf = std::string("/") + cgfs::kSessionLeaf;
+            if (v2 && dir.size() > leaf.size() && dir.substr(dir.size() - leaf.size()) == leaf)
+                dir = dir.substr(0, dir.size() - leaf.size());
             struct stat st {};
             if (::stat(dir.c_str(), &st) != 0 || st.st_uid != uid)
                 continue;

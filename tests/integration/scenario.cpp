@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -275,6 +276,12 @@ void Container::write(const std::string& spec, const std::string& value)
     int err = write_kernel_file(path(spec), value);
     if (err != 0)
         throw_errno(err, "write '" + value + "' to " + spec);
+}
+
+void Container::set_xattr(const std::string& spec, const std::string& name, const std::string& value)
+{
+    if (::setxattr(path(spec).c_str(), name.c_str(), value.data(), value.size(), 0) != 0)
+        throw_errno("setxattr " + name + " on " + spec);
 }
 
 void Container::backdate(const std::string& spec, int seconds)

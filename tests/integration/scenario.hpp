@@ -74,6 +74,9 @@ public:
     void move(pid_t pid, const std::string& spec);
     // Writes one value into a cgroup file ("cpuset:/cpuset.cpus"); throws on error.
     void write(const std::string& spec, const std::string& value);
+    // Sets the extended attribute `name` of the cgroup directory "key:/path" to `value` (systemd's
+    // trusted.delegate on a delegated unit); throws on error.
+    void set_xattr(const std::string& spec, const std::string& name, const std::string& value);
     // Sets the directory's atime/mtime `seconds` into the past (a leftover of an old session).
     void backdate(const std::string& spec, int seconds);
     // Runs a shell command (setup steps such as remounting read-only); throws unless it exits 0.

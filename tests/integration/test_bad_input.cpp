@@ -509,7 +509,7 @@ std::vector<Row> environment_rows()
             bool is_v2 = key == "unified";
             std::set<std::string> want = {"/", "/ns", "/ns/user", "/ns/user/alice", "/ns/user/alice/0"};
             if (is_v2)
-                want.insert("/ns/user/alice/0/session");
+                want.insert("/ns" + session_leaf(key, "alice", 0));
             std::set<std::string> got;
             for (const auto& d : s.dir_paths(key))
                 if (d == "/" || starts_with(d, "/ns"))
@@ -519,7 +519,7 @@ std::vector<Row> environment_rows()
             CHECK(s.dirs.at(key + ":/ns/user/alice") == "1000:1000 0755");
             CHECK(s.dirs.at(key + ":/ns/user/alice/0") == "1000:1000 0755");
             CHECK(s.dir_paths(key).count("/user") == 0);
-            // In the namespace the caller sees its session at /user/alice/0(/session).
+            // In the namespace the caller sees its session at /user/alice/0 (cgroup2: its leaf below).
             check_proc_in(rep.driver("main"), "cgroup", key, session_leaf(key, "alice", 0));
         };
     }

@@ -193,6 +193,56 @@ void check_broken(Layout layout)
                                    "     fix: name an existing user: cgfsctl check USER"});
 }
 
+// pam_cgfs(8) "systemd session scopes": on a host booted with systemd (the container's private
+// /run says so, as sd_booted(3) reads it), check says whether logind's session scopes are
+// Delegate=yes, from the drop-in and from the mark on the scope this check runs in.
+void check_systemd_scope(Layout layout)
+{
+    const std::string scope = "/user.slice/user-1000.slice/session-4.scope";
+    const std::string dropin = "/etc/systemd/system/session-.scope.d/50-cgfs-delegate.conf";
+    auto r = run_scenario(layout, [&](Container& c) {
+        ready_stacks(c);
+        c.sh("mkdir -p /run/systemd/system");
+        c.move(1, "unified:/init.scope");
+        c.mkdir("unified:" + scope + "/init.scope");
+        const std::string run = "rc=0; echo $$ > " + c.path("unified:" + scope + "/init.scope") + "/cgroup.procs; " +
+                                ctl_path() +
+                                " check alice >/tmp/ctl.out 2>/tmp/ctl.err || rc=$?; echo $rc >/tmp/ctl.rc";
+        const auto record = [&](const std::string& label) {
+            c.emit("@@driver " + label + "\n" + read_file("/tmp/ctl.out") + "exit=" + read_file("/tmp/ctl.rc"));
+        };
+        c.sh(run);
+        record("without");
+        write_etc(c, dropin, "[Scope]\nDelegate=yes\n");
+        c.set_xattr("unified:" + scope, "trusted.delegate", "1");
+        c.sh(run);
+        record("with");
+        write_etc(c, "/etc/systemd/system/session-.scope.d/60-local.conf", "[Scope]\nDelegate=no\n");
+        c.sh(run);
+        record("overridden");
+    });
+    check_ran(r);
+    INFO(r.describe());
+    const std::string fix = "     fix: install session-.scope.d/50-cgfs-delegate.conf ([Scope] Delegate=yes, shipped "
+                            "with cgfs) in /etc/systemd/system, run systemctl daemon-reload, log in again";
+    check_block(r.driver("without"),
+                {"WARN systemd: no session-.scope.d drop-in with Delegate=yes: logind's session scopes are not "
+                 "delegated, so containers started from a login get no controllers on cgroup2",
+                 fix,
+                 "WARN systemd: unified: " + scope +
+                     " is not delegated by systemd: containers started from this login get no controllers",
+                 fix});
+    check_block(r.driver("with"), {"OK   systemd: " + dropin + ": Delegate=yes for logind's session scopes",
+                                   "OK   systemd: unified: " + scope +
+                                       " is delegated by systemd: containers started from this login get controllers"});
+    check_block(r.driver("overridden"),
+                {"WARN systemd: /etc/systemd/system/session-.scope.d/60-local.conf: Delegate=no: logind's session "
+                 "scopes are not delegated, so containers started from a login get no controllers on cgroup2",
+                 fix});
+    for (const auto& line : r.driver("with").lines)
+        CHECK(line.rfind("WARN systemd", 0) != 0);
+}
+
 void status_and_reap(Layout layout)
 {
     auto r = run_scenario(layout, [&](Container& c) {
@@ -271,3 +321,4 @@ void status_and_reap(Layout layout)
 CGFS_LAYOUT_TEST("cgfsctl: check on a ready host", "[cgfsctl]", check_ready, hybrid)
 CGFS_LAYOUT_TEST("cgfsctl: check on broken hosts", "[cgfsctl]", check_broken, hybrid)
 CGFS_LAYOUT_TEST("cgfsctl: status, reap, argument errors", "[cgfsctl]", status_and_reap, hybrid)
+CGFS_LAYOUT_TEST("cgfsctl: check says whether session scopes are Delegate=yes", "[cgfsctl]", check_systemd_scope, v2)

@@ -108,7 +108,7 @@ void cgroup2_limit(Layout layout, const std::string& knob)
         c.service("cgfs-test", "-c unified");
         Driver first = c.start("first", alice());
         first.wait_held();
-        // Scratch root of the container: user, user/alice, user/alice/0, user/alice/0/session.
+        // Scratch root of the container: user, user/alice, user/alice/0, user/alice/0/init.scope.
         c.write("unified:/" + knob, knob == "cgroup.max.depth" ? "3" : "4");
         c.snapshot("before");
         c.run("second", alice({"--no-close"}));

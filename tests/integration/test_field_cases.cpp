@@ -92,9 +92,26 @@ void c01(Layout layout, const std::string& scope, const std::string& service, bo
     check_log(r, LOG_ERR, 0);
 }
 
-void c01_user_manager(Layout l)
+// The user manager's own PAM session gets nothing (pam_cgfs(8) "The systemd user manager"): its
+// cgroup is systemd's delegated unit, and its close could not undo a session (test_systemd.cpp).
+void c01_user_manager(Layout layout)
 {
-    c01(l, "/user.slice/user-1000.slice/user@1000.service", "systemd-user", true);
+    const std::string manager = "/user.slice/user-1000.slice/user@1000.service";
+    auto r = open_hold_close(layout, "-c freezer,memory,name=systemd", "systemd-user",
+                             as("alice", "systemd-user", in_all({"name=systemd:" + manager, "freezer:/", "memory:/"})),
+                             [&](Container& c) {
+                                 c.mkdir("name=systemd:/init.scope");
+                                 c.move(1, "name=systemd:/init.scope");
+                             });
+    check_ran(r);
+    INFO(r.describe());
+    const auto& d = r.driver("main");
+    CHECK(d.code("open") == kPamSuccess);
+    check_unchanged(r.snap("before"), r.snap("open"));
+    check_unchanged(r.snap("before"), r.snap("closed"));
+    check_proc_in(d, "cgroup", "name=systemd", manager);
+    check_proc_in(d, "cgroup", "freezer", "/");
+    check_log(r, LOG_ERR, 0);
 }
 void c01_session_scope(Layout l)
 {
@@ -180,7 +197,7 @@ void c04(const std::string& args, const std::set<std::string>& selected)
     const auto& d = r.driver("main");
     REQUIRE(d.code("open") == kPamSuccess);
     check_sessions(r.snap("open"), "unified", "alice", kAliceUid, {0}, {"/user/alice/0/c1"});
-    check_proc_in(d, "cgroup", "unified", "/user/alice/0/session");
+    check_proc_in(d, "cgroup", "unified", session_leaf("unified", "alice", 0));
     CHECK(d.value("act.unified.mkdir") == "ok");
     CHECK(d.value("act.unified.enter") == "ok");
     CHECK(d.value("act.unified.c1_procs_owner") == "1000:1000");
@@ -499,8 +516,8 @@ void c10_no_proc_cgroups(Layout layout)
 
 } // namespace
 
-CGFS_LAYOUT_TEST("C01: user@1000.service stays where logind put it", "[c01]", c01_user_manager, v1)
-CGFS_LAYOUT_TEST("C01: user@1000.service stays where logind put it", "[c01]", c01_user_manager, hybrid)
+CGFS_LAYOUT_TEST("C01: user@1000.service gets no session", "[c01]", c01_user_manager, v1)
+CGFS_LAYOUT_TEST("C01: user@1000.service gets no session", "[c01]", c01_user_manager, hybrid)
 CGFS_LAYOUT_TEST("C01: session scope kept in place (sshd)", "[c01]", c01_session_scope, v1)
 CGFS_LAYOUT_TEST("C01: session scope kept in place (sshd)", "[c01]", c01_session_scope, hybrid)
 CGFS_LAYOUT_TEST("C01: bob's scope is foreign to alice", "[c01]", c01_foreign_scope, v1)

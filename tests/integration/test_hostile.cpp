@@ -243,7 +243,7 @@ void hostile(Layout layout)
         // bob's tree while su held: his sessions 0 and 1, nothing else.
         std::set<std::string> want = {"/user/bob", "/user/bob/0", "/user/bob/1"};
         if (key == "unified")
-            want.insert({"/user/bob/0/session", "/user/bob/1/session"});
+            want.insert({session_leaf(key, "bob", 0), session_leaf(key, "bob", 1)});
         CHECK(user_tree(r.snap("su-held"), key, "bob") == want);
     }
     CHECK(r.driver("su-bob-close-only").code("close") == kPamSuccess);

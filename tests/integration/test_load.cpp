@@ -88,7 +88,7 @@ void parallel_logins(Layout layout, const std::vector<std::string>& users, int p
             for (int i : indices) {
                 want.insert("/user/" + u + "/" + std::to_string(i));
                 if (key == "unified")
-                    want.insert("/user/" + u + "/" + std::to_string(i) + "/session");
+                    want.insert(session_leaf(key, u, i));
             }
             CHECK(user_tree(r.snap("held"), key, u) == want);
             check_no_session(r.snap("after"), key, u, true);

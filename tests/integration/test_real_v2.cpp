@@ -93,7 +93,7 @@ TEST_CASE("real v2: alice enables +memory +pids in her session without EBUSY", "
     INFO(r.describe());
     const auto& d = r.driver("main");
     REQUIRE(d.code("open") == kPamSuccess);
-    check_proc_in(d, "cgroup", "unified", "/user/alice/0/session");
+    check_proc_in(d, "cgroup", "unified", session_leaf("unified", "alice", 0));
     CHECK(d.value("act.unified.root_offers.memory") == "yes");
     CHECK(d.value("act.unified.root_offers.pids") == "yes");
     CHECK(d.value("act.unified.enable.memory") == "ok");
@@ -131,6 +131,39 @@ TEST_CASE("real v2: a pids.max alice sets on her child takes effect", "[real-v2]
     check_log(r, LOG_ERR, 0);
 }
 
+// pam_cgfs(8) "The session leaf on cgroup2": the login sits in <N>/init.scope, so what it starts
+// (lxc-start builds <N>/lxc.payload.<name> beside the leaf) gets the controllers <N> offers. alice
+// makes such a sibling, enables memory and pids for it, sets its limits, and a memory hog in it
+// is OOM-killed while her session lives on and closes normally.
+TEST_CASE("real v2: a sibling of init.scope gets memory and pids limits; its hog is OOM-killed, the session lives",
+          "[real-v2]")
+{
+    auto r = one_login(true, "-c memory,pids",
+                       {"--act-as-user", "--enable", "memory", "--enable", "pids", "--user-write",
+                        "c1/memory.max=33554432", "--user-write", "c1/pids.max=64", "--alloc-mib", "96"});
+    check_ran(r);
+    INFO(r.describe());
+    const auto& d = r.driver("main");
+    REQUIRE(d.code("open") == kPamSuccess);
+    check_proc_in(d, "cgroup", "unified", session_leaf("unified", "alice", 0));
+    CHECK(d.value("act.unified.mkdir") == "ok");
+    CHECK(d.value("act.unified.enter") == "ok");
+    check_proc_in(d, "act.cgroup", "unified", "/user/alice/0/c1");
+    CHECK(d.value("act.unified.enable.memory") == "ok");
+    CHECK(d.value("act.unified.enable.pids") == "ok");
+    CHECK(d.value("act.unified.write.c1/memory.max") == "ok");
+    CHECK(d.value("act.unified.write.c1/pids.max") == "ok");
+    const auto& s = r.snap("open");
+    CHECK(knob(s, "/user/alice/0/c1", "cgroup.controllers") == "memory pids");
+    CHECK(knob(s, "/user/alice/0/c1", "memory.max") == "33554432");
+    CHECK(knob(s, "/user/alice/0/c1", "pids.max") == "64");
+    CHECK(d.value("act.unified.alloc") == "killed 9");
+    // The session itself: still in its leaf after the kill, and it closes as any other.
+    CHECK(d.code("close") == kPamSuccess);
+    check_no_session(r.snap("closed"), "unified", "alice", true);
+    check_log(r, LOG_ERR, 0);
+}
+
 TEST_CASE("real v2: memory.max set by root on user/alice binds all her sessions", "[real-v2]")
 {
     auto r = run_scenario(Layout::v2, [](Container& c) {
@@ -151,7 +184,7 @@ TEST_CASE("real v2: memory.max set by root on user/alice binds all her sessions"
     REQUIRE(r.driver("first").code("open") == kPamSuccess);
     const auto& d = r.driver("second");
     REQUIRE(d.code("open") == kPamSuccess);
-    check_proc_in(d, "cgroup", "unified", "/user/alice/1/session");
+    check_proc_in(d, "cgroup", "unified", session_leaf("unified", "alice", 1));
     const auto& s = r.snap("both");
     CHECK(knob(s, "/user/alice", "memory.max") == "33554432");
     // The limit and the session's own memory.max stay root's: alice can change neither.
@@ -189,7 +222,7 @@ TEST_CASE("real v2: BASE holding processes: nothing enabled there, notices, the 
     INFO(r.describe());
     const auto& d = r.driver("main");
     REQUIRE(d.code("open") == kPamSuccess);
-    check_proc_in(d, "cgroup", "unified", "/user/alice/0/session");
+    check_proc_in(d, "cgroup", "unified", session_leaf("unified", "alice", 0));
     CHECK(d.value("act.unified.enter") == "ok");
     const auto& before = r.snap("before");
     CHECK(knob(before, "/", "cgroup.subtree_control") == "");

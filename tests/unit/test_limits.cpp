@@ -246,7 +246,7 @@ cgfs::Discovery tmp_hierarchies(const cgfs::test::TempDir& tmp, std::vector<std:
 {
     const auto mounts = cgfs::parse_mountinfo("2 0 0:2 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n"
                                               "3 0 0:3 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n");
-    const auto self = cgfs::parse_proc_cgroup("2:pids:/user/alice/0\n0::/user/alice/0/session\n");
+    const auto self = cgfs::parse_proc_cgroup("2:pids:/user/alice/0\n0::/user/alice/0/init.scope\n");
     const auto init = cgfs::parse_proc_cgroup("2:pids:/\n0::/\n");
     cgfs::Discovery d = cgfs::build_discovery(mounts, self, &init);
     REQUIRE(d.hierarchies.size() == 2);

@@ -97,12 +97,12 @@ TEST_CASE("session: constants", "[session]")
     CHECK(cgfs::kMaxTreeDepth == 64);
     CHECK(cgfs::kMaxTreeEntries == 4096);
     CHECK(cgfs::kDirMode == 0755);
-    CHECK(std::string(cgfs::kSessionLeaf) == "session");
+    CHECK(std::string(cgfs::kSessionLeaf) == "init.scope");
 }
 
 TEST_CASE("session: find_session finds the created sessions the caller sits in", "[session]")
 {
-    const Discovery d = discovery_with("0::/user/alice/3/session\n"
+    const Discovery d = discovery_with("0::/user/alice/3/init.scope\n"
                                        "2:freezer:/user/alice/3\n"
                                        "3:memory:/user/alice/3/sub/deeper\n"
                                        "1:name=systemd:/user.slice/user-1000.slice/session-2.scope\n"
@@ -116,7 +116,7 @@ TEST_CASE("session: find_session finds the created sessions the caller sits in",
     CHECK(r.user.uid == 1000);
     CHECK(r.index == 3);
     CHECK(show_all(r) == Strings{
-                             "v2|unified|created|/|/|/user/alice/3|/user/alice/3/session",
+                             "v2|unified|created|/|/|/user/alice/3|/user/alice/3/init.scope",
                              "v1|freezer|created|/|/|/user/alice/3|/user/alice/3",
                              "v1|memory|created|/|/|/user/alice/3|/user/alice/3/sub/deeper",
                          });
@@ -124,7 +124,7 @@ TEST_CASE("session: find_session finds the created sessions the caller sits in",
 
 TEST_CASE("session: find_session looks only at selected hierarchies", "[session]")
 {
-    const Discovery d = discovery_with("0::/user/alice/3/session\n2:freezer:/user/alice/3\n3:memory:/\n"
+    const Discovery d = discovery_with("0::/user/alice/3/init.scope\n2:freezer:/user/alice/3\n3:memory:/\n"
                                        "1:name=systemd:/\n4:pids:/user/bob/1\n5:cpuset:/\n6:net_cls:/\n7:cpu:/\n",
                                        kInit);
     cgfs::Selection only_freezer;
@@ -166,7 +166,7 @@ TEST_CASE("session: remove_tree removes empty directories bottom-up", "[session]
     TempDir tmp;
     tmp.mkdirs("0/a/b/c");
     tmp.mkdirs("0/d");
-    tmp.mkdirs("0/session");
+    tmp.mkdirs("0/init.scope");
     tmp.mkdirs("1");
     cgfs::Notes notes;
     CHECK(cgfs::remove_tree(tmp.fd(), "0", "test", notes));
@@ -398,9 +398,9 @@ TEST_CASE("session: tree_populated sees a process anywhere below, v1 style", "[s
 TEST_CASE("session: tree_populated trusts cgroup2's cgroup.events", "[session]")
 {
     TempDir tmp;
-    tmp.mkdirs("0/session");
+    tmp.mkdirs("0/init.scope");
     tmp.write("0/cgroup.events", "populated 0\nfrozen 0\n");
-    tmp.write("0/session/cgroup.procs", "4242\n"); // not read: cgroup.events covers the subtree
+    tmp.write("0/init.scope/cgroup.procs", "4242\n"); // not read: cgroup.events covers the subtree
     const cgfs::UniqueFd idle(::openat(tmp.fd(), "0", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     CHECK_FALSE(cgfs::tree_populated(idle.get()));
     tmp.write("0/cgroup.events", "populated 1\nfrozen 0\n");
