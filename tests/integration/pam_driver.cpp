@@ -57,9 +57,9 @@ struct Options {
     bool cgroupns = false;           // after --in: a new cgroup namespace rooted there
     // v2, as the user after --enable: REL=VALUE writes VALUE to <N>/REL ("c1/pids.max=3").
     std::vector<std::string> user_write;
-    int fork_probe = -1;   // v2: from c1, fork this many children that stay alive
-    int alloc_mib = -1;    // v2: from c1, a child touches this many MiB of memory
-    std::string reopen_as; // after open: set PAM_USER to this and open again on the same handle
+    int fork_probe = -1;        // v2: from c1, fork this many children that stay alive
+    int alloc_mib = -1;         // v2: from c1, a child touches this many MiB of memory
+    std::string reopen_as;      // after open: set PAM_USER to this and open again on the same handle
     bool second_thread = false; // a second thread, blocked, from before pam_start to pam_end
 };
 
