@@ -1,7 +1,7 @@
 // cgfs: cgroup hierarchy discovery (legacy v1, hybrid, unified).
 // Built from /proc/self/mountinfo (super options name the controllers, the root field matters in
 // cgroup namespaces), /proc/self/cgroup and /proc/1/cgroup — never from mount-point names or
-// /proc/cgroups (SPEC §2). Co-mounted controllers are one hierarchy.
+// /proc/cgroups (pam_cgfs(8) BEHAVIOUR PER LAYOUT). Co-mounted controllers are one hierarchy.
 #pragma once
 
 #include "mountinfo.hpp"
@@ -96,7 +96,7 @@ Result<void> open_hierarchy_root(Hierarchy& h);
 /// above the namespace root ("/..").
 [[nodiscard]] std::optional<std::string> cgroup_relative(std::string_view path, std::string_view ancestor);
 
-/// BASE of SPEC §4: PID 1's cgroup with a trailing "/init.scope" dropped, as a namespace-relative
+/// BASE of pam_cgfs(8) "The cgroups of a session": PID 1's cgroup with a trailing "/init.scope" dropped, as a namespace-relative
 /// path. When PID 1's cgroup is unknown or outside the mounted subtree, the mount root.
 [[nodiscard]] std::string base_cgroup(const Hierarchy& h);
 

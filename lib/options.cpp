@@ -110,7 +110,7 @@ ModuleOptions parse_module_options(const std::vector<std::string_view>& argv)
         }
     }
     if (!list_given)
-        options.list.all = true; // SPEC §1: no -c means all
+        options.list.all = true; // pam_cgfs(8) OPTIONS: no -c means all
     return options;
 }
 

@@ -75,7 +75,7 @@ private:
     bool failed_ = false;
 };
 
-/// Marks an error as deliberately ignored at the call site (named, visible act; STYLE rule 3).
+/// Marks an error as deliberately ignored at the call site (a named, visible act).
 template <typename T> inline void ignore_error(const Result<T>&) noexcept
 {}
 

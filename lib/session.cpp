@@ -68,7 +68,7 @@ std::vector<std::string_view> components(std::string_view rel)
     return parts;
 }
 
-/// SPEC §4 systemd rule: `origin` is strictly below BASE/user.slice/user-<uid>.slice/, anchored at
+/// pam_cgfs(8) "systemd user slices": `origin` is strictly below BASE/user.slice/user-<uid>.slice/, anchored at
 /// BASE (only root can create there) and the uid compared as a number.
 bool in_own_systemd_slice(std::string_view origin, std::string_view base, uid_t uid)
 {
@@ -235,7 +235,7 @@ Result<void> Opener::plan(Work& w)
 
     const std::string user_dir = join_cgroup(w.record.base, user_rel_);
     if (const auto below = cgroup_relative(h.self_cgroup, user_dir); below && !below->empty()) {
-        // SPEC §4: `su - alice` from alice's session must not nest user/alice/0/user/alice/0.
+        // pam_cgfs(8) "Cgroups that already belong to the user": `su - alice` from alice's session must not nest user/alice/0/user/alice/0.
         // The owner is checked on the opened fd, never by path. BASE/user/<name> itself is
         // root's and no session (pam_cgfs(8) THREAT MODEL), whoever sits there.
         auto fd = fs::open_path_at(h.root.get(), w.origin_rel);
@@ -433,7 +433,7 @@ Result<UniqueFd> Opener::ensure_dir(Work& w, int parent_fd, std::string_view nam
 
 Result<void> Opener::fix_mode(int fd)
 {
-    // The umask applied to mkdirat; the mode is fixed on the fd (SPEC §4, case C02), unless a
+    // The umask applied to mkdirat; the mode is fixed on the fd (pam_cgfs(8) "The cgroups of a session": 0755 whatever the umask), unless a
     // directory made earlier in this call showed that the umask leaves kDirMode as it is.
     if (umask_keeps_mode_.value_or(false))
         return {};
@@ -537,7 +537,7 @@ Result<void> Opener::prepare_user_dir(Work& w)
     w.entries = w.created_user_dir || st.st_nlink < 2 ? 0 : static_cast<long>(st.st_nlink) - 2;
     const uid_t owner = st.st_uid;
     if (owner != params_.user.uid && owner != 0) {
-        // SPEC §4: another user's cgroups are never chowned or reused.
+        // pam_cgfs(8) SECURITY: another user's cgroups are never chowned or reused.
         return make_error(EPERM, w.where(user_dir_cg) + ": owned by uid " + std::to_string(owner) + ", not by " +
                                      params_.user.name + " (uid " + std::to_string(params_.user.uid) + ")");
     }
@@ -566,7 +566,7 @@ Result<void> Opener::prepare_user_dir(Work& w)
     return {};
 }
 
-/// SPEC §5 reaping, bounded, in every hierarchy where this open creates a session (their
+/// pam_cgfs(8) "Reaping", bounded, in every hierarchy where this open creates a session (their
 /// BASE/user/<name> open): returns the index the search for a free one starts at, and puts the
 /// indexes known to be live in `used`.
 long Opener::reap(std::vector<Work>& works, std::set<long>& used)
@@ -599,7 +599,7 @@ long Opener::reap(std::vector<Work>& works, std::set<long>& used)
             first_work = &w;
     // kernfs positions are name hashes in [2, INT_MAX); the seed's bits are spread over all of
     // them (splitmix64's finaliser): tv_nsec < 2^30 and container pids are small, and a plain
-    // xor left the upper half of the hash range out of reach (found in review).
+    // xor left the upper half of the hash range out of reach.
     std::uint64_t seed = static_cast<std::uint64_t>(params_.started.tv_nsec) ^
                          (static_cast<std::uint64_t>(params_.pid) << 32) ^ static_cast<std::uint64_t>(entries);
     seed = (seed ^ (seed >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -644,7 +644,7 @@ Result<bool> Opener::create_session(Work& w, long index)
     if (!made.ok())
         return made.error().wrap(w.where(session_cg));
     if (!made.value())
-        return false; // taken: the exclusive mkdir is the lock (STYLE rule 5)
+        return false; // taken: the exclusive mkdir is the lock
     CGFS_FAULT_POINT("created", name);
     auto fd = fs::open_dir_at(w.user_dir_fd.get(), name);
     if (!fd.ok())
@@ -730,7 +730,7 @@ Result<bool> Opener::attach(Work& w)
     // The exclusive mkdir of <N> is followed by an open of <N> by name (mkdirat gives no fd). In
     // between, a concurrent login's reaper can remove the fresh, still empty <N> and a third login
     // create <N> again, so this open may have opened, and moved into, the third one's cgroup
-    // (found by the load test: two sessions in one cgroup, both PAM_SUCCESS). Each open therefore
+    // (two sessions in one cgroup, both PAM_SUCCESS). Each open therefore
     // looks after moving in (through the same open file): whoever finds another process there
     // backs off. Of two opens in one cgroup at most one can find itself alone, since the later
     // one to look sees the earlier. Not finding itself counts as not alone.
@@ -751,7 +751,7 @@ Result<bool> Opener::attach(Work& w)
 
 Result<void> Opener::verify(const std::vector<Work>& works)
 {
-    // SPEC §4 / case C10: PAM_SUCCESS means /proc/<pid>/cgroup shows the process there.
+    // pam_cgfs(8) RETURN VALUES: PAM_SUCCESS means /proc/<pid>/cgroup shows the process there.
     auto text = fs::read_path("/proc/" + std::to_string(params_.pid) + "/cgroup");
     if (!text.ok())
         return text.error();
@@ -828,7 +828,7 @@ Result<SessionRecord> Opener::run(const Selection& selection)
     try {
         return run_unguarded(selection, works);
     } catch (...) {
-        // STYLE rule 3: nothing half-made survives an exception (the adapter reports PAM_BUF_ERR).
+        // Nothing half-made survives an exception (the adapter reports PAM_BUF_ERR).
         undo_all(works);
         throw;
     }
@@ -1080,7 +1080,7 @@ bool drained_by(int fd, std::chrono::steady_clock::time_point deadline)
 
 namespace {
 
-/// SPEC §5: only a session that is empty as a whole (no process anywhere below it) and older than
+/// pam_cgfs(8) "Reaping": only a session that is empty as a whole (no process anywhere below it) and older than
 /// this open is a leftover; a live one keeps every sub-cgroup the user made.
 Staleness stale_at(int user_dir_fd, const std::string& name, const timespec& started)
 {
@@ -1202,7 +1202,7 @@ void close_session(const Discovery& discovery, const SessionRecord& record, pid_
         }
         const std::string where = hs.label + ": " + hs.session;
         if (cgroup_relative(h->self_cgroup, hs.session)) {
-            // SPEC §5: back to where open found the caller, else to BASE.
+            // pam_cgfs(8) "Closing and stale sessions": back to where open found the caller, else to BASE.
             bool moved = false;
             for (const std::string* target : {&hs.origin, &hs.base}) {
                 auto rel = path_below_mount(*h, *target);
@@ -1275,7 +1275,7 @@ std::optional<Discovery> rediscover(const SessionRecord& record)
             return std::nullopt;
         // The same device and inode number on a cgroup file system of the same version. The
         // magic is needed too: anonymous device numbers are reused at once, and the root of a
-        // fresh tmpfs has inode 1 like a cgroup root (found in review).
+        // fresh tmpfs has inode 1 like a cgroup root.
         auto root = open_mount_root(h.mount_point, h.version);
         if (!root.ok())
             return std::nullopt;

@@ -1,4 +1,4 @@
-// cgfs: opening and closing a user's session cgroups (SPEC §4, §5).
+// cgfs: opening and closing a user's session cgroups (pam_cgfs(8) "The cgroups of a session", "Closing and stale sessions").
 // Per selected hierarchy: BASE/user (root) → BASE/user/<name> (root's; on cgroup2 its cgroup.procs
 // the user's) → BASE/user/<name>/<N> (this session's, the user's), the caller moved in; or a systemd cgroup of the same uid
 // delegated in place; or nothing, when the caller already sits in its own delegated tree.
@@ -21,11 +21,11 @@
 namespace cgfs {
 
 /// Bound on whole-session creation attempts when a concurrent reaper or close removes what this
-/// open just made (SPEC §5: race-free reaping; STYLE rule 5).
+/// open just made (pam_cgfs(8) "Reaping": race-free; every retry loop has a bound).
 inline constexpr int kMaxCreateAttempts = 32;
 /// Highest session index N tried.
 inline constexpr long kMaxSessionIndex = 1'000'000;
-/// Reaping at open (SPEC §5) is complete while BASE/user/<name> has at most this many
+/// Reaping at open (pam_cgfs(8) "Reaping") is complete while BASE/user/<name> has at most this many
 /// subdirectories: every session cgroup is looked at. Above it an open looks at kReapWindow
 /// session cgroups only, sampled at random from the directory (fs::sample_subdirs, at most
 /// kReapSample names read), so that a login costs the same with 20 or 10,000 sessions of the
@@ -37,7 +37,7 @@ inline constexpr std::size_t kReapSample = 8;
 inline constexpr int kMaxTreeDepth = 64;
 inline constexpr int kMaxTreeEntries = 4096;
 /// How long one close waits, in all, for a session's last processes to leave before leaving the
-/// session in place (SPEC §5), and how often it looks. sshd's monitor closes the PAM session as
+/// session in place (pam_cgfs(8) "Closing and stale sessions"), and how often it looks. sshd's monitor closes the PAM session as
 /// soon as the session child's socket closes, while that child is still exiting: a task leaves
 /// its cgroups only at the end of do_exit (kernel/exit.c, cgroup_exit), a few ms later under load.
 inline constexpr std::chrono::milliseconds kCloseDrainBound{250};
@@ -45,7 +45,7 @@ inline constexpr std::chrono::milliseconds kCloseDrainPoll{1};
 /// Bound on the rounds of reading a systemd session scope's cgroup.procs and moving what it lists
 /// into the scope's leaf: a process that forks while it is moved leaves its child behind once.
 inline constexpr int kMaxScopeMoveRounds = 8;
-/// Mode of every directory the module creates, whatever the caller's umask (SPEC §4).
+/// Mode of every directory the module creates, whatever the caller's umask (pam_cgfs(8) "The cgroups of a session").
 inline constexpr mode_t kDirMode = 0755;
 /// cgroup2: the leaf below <N> that holds the session's processes (cgroup-v2.rst "no internal
 /// process constraint": <N> itself must stay empty for the user to enable controllers in it).
@@ -109,7 +109,7 @@ struct OpenParams {
     std::string kernel_delegate_list;    ///< text of /sys/kernel/cgroup/delegate ("" = fallback list)
     std::vector<unsigned> isolated_cpus; ///< from /sys/devices/system/cpu/isolated
     /// When the open began, from CLOCK_REALTIME_COARSE: the clock kernfs stamps cgroup directory
-    /// times with, so "older than the open call" (SPEC §5) compares like with like.
+    /// times with, so "older than the open call" (pam_cgfs(8) "Reaping") compares like with like.
     timespec started{};
 };
 
@@ -140,7 +140,7 @@ Result<SessionRecord> open_session(const Discovery& discovery, const Selection& 
 /// to its origin (or BASE) where it is still inside the session cgroup, removes the session cgroup and its empty descendants bottom-up, then
 /// user/<name> if empty. A session still populated is given up to kCloseDrainBound (one deadline
 /// for the whole call) to empty. Never fails; what could not be done becomes a debug note (busy
-/// cgroups are left, never killed; SPEC §5).
+/// cgroups are left, never killed; pam_cgfs(8) "Closing and stale sessions").
 void close_session(const Discovery& discovery, const SessionRecord& record, pid_t pid, Notes& notes);
 
 /// For close: the hierarchies `record` created sessions in, found again without reading
@@ -187,7 +187,7 @@ enum class Staleness {
 Staleness reap_if_stale(int user_dir_fd, const std::string& name, const std::string& where, const timespec& started,
                         Notes& notes);
 
-/// The reaping of SPEC §5, as open runs it before creating a session (and as cgfsctl reap runs
+/// The reaping of pam_cgfs(8) "Reaping", as open runs it before creating a session (and as cgfsctl reap runs
 /// it): below the open directory BASE/user/<name> at `user_dir_fd`, every session cgroup <N>
 /// (canonical decimal name) whose whole tree runs no process (tree_populated) and whose mtime
 /// is not newer than `started` (CLOCK_REALTIME_COARSE, the clock kernfs stamps with) is removed

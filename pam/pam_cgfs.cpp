@@ -30,7 +30,7 @@
 
 namespace {
 
-/// pam_set_data key for what close needs from open (SPEC §5).
+/// pam_set_data key for what close needs from open (pam_cgfs(8) "Closing and stale sessions").
 constexpr const char* kDataName = "pam_cgfs_session";
 constexpr const char* kIsolatedCpus = "/sys/devices/system/cpu/isolated";
 
@@ -230,7 +230,7 @@ int open_session(pam_handle_t* pamh, int argc, const char** argv)
     }
     // Creating, chowning and moving into cgroups is root's work (in a container: the container's
     // root). Refused up front, an unprivileged caller cannot end up half-moved into cgroups that
-    // the user happens to own already (case C10).
+    // the user happens to own already.
     if (::geteuid() != 0) {
         log.error("user " + quoted(account) + ": the caller is not root (euid " + std::to_string(::geteuid()) +
                   "), so it cannot create and delegate cgroups");
@@ -315,7 +315,7 @@ int open_session(pam_handle_t* pamh, int argc, const char** argv)
 }
 
 /// Closes the session `record` describes (nullptr: the one found from /proc/self/cgroup for
-/// PAM_USER) and forgets the record kept on the handle (SPEC §5: a second close does nothing
+/// PAM_USER) and forgets the record kept on the handle (pam_cgfs(8) RETURN VALUES: a second close does nothing
 /// twice). Never fails.
 void close_recorded(pam_handle_t* pamh, const cgfs::ModuleOptions& options, const cgfs::SessionRecord* record,
                     const Log& log)
@@ -373,7 +373,7 @@ int close_session(pam_handle_t* pamh, int argc, const char** argv)
     return PAM_SUCCESS;
 }
 
-/// The one try/catch per entry point (STYLE rule 3).
+/// The one try/catch per entry point: no exception crosses the C ABI.
 template <typename Body> int guarded(pam_handle_t* pamh, Body body) noexcept
 {
     try {
