@@ -54,6 +54,9 @@ check() { # check DESCRIPTION COMMAND...: one line per assertion
 equals() { [ "$1" = "$2" ] || { echo "         got '$1', expected '$2'"; return 1; }; }
 owner_is() { equals "$(stat -c %u:%g "$1" 2>&1)" "$2:$2"; }
 owners_are() { local id=$1 path; shift; for path; do owner_is "$path" "$id" || return 1; done; }
+# ROOT_ID USER_DIR USER_ID SESSION: user/<name> stays root's (pam_cgfs(8), THREAT MODEL), the
+# session below it is the user's.
+user_tree_owners() { owner_is "$2" "$1" && owner_is "$4" "$3"; }
 absent() { [ ! -e "$1" ] || { echo "         $1 still exists"; return 1; }; }
 
 # Cgroup mounts as "TYPE MOUNTPOINT KEY", KEY = v1 controllers/name= sorted, or "unified".
@@ -180,8 +183,8 @@ assert_parent() {
       equals "$(session_line /home/alice/session.cgroup "$type" "$key")" "/$s"
     check "parent's init (pid $parent_pid) is in /$p$(parent_init_rel "$type")" \
       equals "$(cgroup_of "$parent_pid" "$type" "$key")" "/$p$(parent_init_rel "$type")"
-    check "user/alice and $s are alice's ($alice_uid)" \
-      owners_are $alice_uid "$mount/user/alice" "$mount/$s"
+    check "user/alice is root's (0), $s alice's ($alice_uid)" \
+      user_tree_owners 0 "$mount/user/alice" $alice_uid "$mount/$s"
     # LXC keeps a payload cgroup its caller's and lets the container's root in through the group
     # (directory 0775, cgroup.procs 0664).
     check "lxc.payload.parent and its cgroup.procs: alice's, group parent's root ($sub_base)" \
@@ -213,8 +216,8 @@ assert_child() {
     c=$p/$(lxc_base "$s")/lxc.payload.child
     echo "-- $key ($mount)"
     check "child's init is in /$c" holds_nested_init "$mount/$c"
-    check "user/alice and $s below parent's payload are parent's alice's ($pa)" \
-      owners_are $pa "$mount/$p/user/alice" "$mount/$p/$s"
+    check "below parent's payload, user/alice is parent's root's ($sub_base), $s parent's alice's ($pa)" \
+      user_tree_owners $sub_base "$mount/$p/user/alice" $pa "$mount/$p/$s"
     check "lxc.payload.child and its cgroup.procs: parent's alice's, group child's root ($cr)" \
       equals "$(stat -c %u:%g:%a "$mount/$c" "$mount/$c/cgroup.procs" | tr '\n' ' ')" \
       "$pa:$cr:775 $pa:$cr:664 "

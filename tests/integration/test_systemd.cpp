@@ -11,6 +11,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
 #include <set>
 
 #include <syslog.h>
@@ -41,7 +44,15 @@ void systemd_like_tree(Container& c)
         c.move(1, "name=systemd:/init.scope");
     if (!c.has("unified"))
         return;
+    // Every process of the container's root, not only PID 1: a root that holds processes refuses
+    // controllers in its cgroup.subtree_control (cgroup-v2.rst "No Internal Process Constraint";
+    // only the real root is exempt, and this root is a scratch cgroup on the host).
     c.move(1, "unified:/init.scope");
+    for (const auto& pid : split_lines(read_file(c.path("unified:/") + "/cgroup.procs"))) {
+        const int err = pid.empty() ? 0 : write_kernel_file(c.path("unified:/init.scope") + "/cgroup.procs", pid);
+        if (err != 0 && err != ESRCH) // ESRCH: it exited meanwhile
+            throw std::runtime_error("systemd_like_tree: moving " + pid + " into init.scope: " + std::strerror(err));
+    }
     c.mkdir("unified:" + kScope);
     const std::string offered = read_file(c.path("unified:/") + "/cgroup.controllers");
     for (const auto& controller : split(offered.substr(0, offered.find('\n')), ' ')) {
