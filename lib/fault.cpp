@@ -33,7 +33,7 @@ void point(std::string_view op, std::string_view name) noexcept
     if (at == nullptr || std::strtol(at, nullptr, 10) != hits)
         return;
     const char* action = std::getenv("CGFS_FAULT_ACTION");
-    ::raise(action != nullptr && std::string_view(action) == "stop" ? SIGSTOP : SIGKILL);
+    (void)::raise(action != nullptr && std::string_view(action) == "stop" ? SIGSTOP : SIGKILL);
 }
 
 } // namespace cgfs::fault

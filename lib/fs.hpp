@@ -1,7 +1,7 @@
 // cgfs: fd-relative file-system primitives for cgroup trees.
 // Below a hierarchy root every operation goes through a directory fd with no-follow flags
-// (pam_cgfs(8) SECURITY), kernel files are never created or truncated, and every fd is O_CLOEXEC so nothing
-// leaks into the user's shell.
+// (pam_cgfs(8) SECURITY), kernel files are never created or truncated, and every fd is O_CLOEXEC
+// so nothing leaks into the user's shell.
 #pragma once
 
 #include "result.hpp"

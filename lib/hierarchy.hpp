@@ -96,8 +96,9 @@ Result<void> open_hierarchy_root(Hierarchy& h);
 /// above the namespace root ("/..").
 [[nodiscard]] std::optional<std::string> cgroup_relative(std::string_view path, std::string_view ancestor);
 
-/// BASE of pam_cgfs(8) "The cgroups of a session": PID 1's cgroup with a trailing "/init.scope" dropped, as a namespace-relative
-/// path. When PID 1's cgroup is unknown or outside the mounted subtree, the mount root.
+/// BASE of pam_cgfs(8) "The cgroups of a session": PID 1's cgroup with a trailing "/init.scope"
+/// dropped, as a namespace-relative path. When PID 1's cgroup is unknown or outside the mounted
+/// subtree, the mount root.
 [[nodiscard]] std::string base_cgroup(const Hierarchy& h);
 
 /// True when the /proc/<pid>/cgroup `line` is this v1 hierarchy's (same controllers, in any

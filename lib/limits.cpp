@@ -273,7 +273,7 @@ LimitsConfig parse_limits(std::string_view text)
         const auto parts = words(line);
         if (parts.empty())
             continue;
-        const auto problem = [&](std::string why) {
+        const auto problem = [&](const std::string& why) {
             config.problems.push_back(
                 ConfigProblem{number, "line " + std::to_string(number) + ": " + escape_control(why)});
         };
@@ -344,7 +344,7 @@ std::vector<LimitRule> limits_for(const LimitsConfig& config, const LimitSubject
 
 std::string limit_controller(std::string_view limit, CgroupVersion version)
 {
-    const std::string controller(limit.substr(0, limit.find('.')));
+    std::string controller(limit.substr(0, limit.find('.')));
     if (controller == "io" && version == CgroupVersion::v1)
         return "blkio";
     return controller;

@@ -1,4 +1,5 @@
-// cgfs: diagnostics the library hands back instead of logging: only the PAM adapter and the tools log.
+// cgfs: diagnostics the library hands back instead of logging: only the PAM adapter and the
+// tools log.
 // The PAM adapter logs each Note once: notices always, debug lines only with the `debug` option.
 #pragma once
 

@@ -1,5 +1,5 @@
-// cgfs: the module's argv (pam_cgfs(8) OPTIONS): `-c LIST` (two tokens, any position, repeatable), `debug` and
-// `config=PATH` (the limits file, cgfs.conf(5)).
+// cgfs: the module's argv (pam_cgfs(8) OPTIONS): `-c LIST` (two tokens, any position,
+// repeatable), `debug` and `config=PATH` (the limits file, cgfs.conf(5)).
 // Pure parsing; the PAM adapter logs what comes back (unknown tokens, the fatal problem).
 #pragma once
 

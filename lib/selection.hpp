@@ -1,4 +1,5 @@
-// cgfs: which hierarchies a session gets, from the `-c` list and the discovered layout (pam_cgfs(8) OPTIONS, BEHAVIOUR PER LAYOUT).
+// cgfs: which hierarchies a session gets, from the `-c` list and the discovered layout
+// (pam_cgfs(8) OPTIONS, BEHAVIOUR PER LAYOUT).
 // Legacy/hybrid: a controller selects the v1 hierarchy it is mounted in. Unified-only: controllers
 // cgroup2 offers select cgroup2 and are enabled down the delegated tree; freezer is built in.
 #pragma once

@@ -235,7 +235,8 @@ Result<void> Opener::plan(Work& w)
 
     const std::string user_dir = join_cgroup(w.record.base, user_rel_);
     if (const auto below = cgroup_relative(h.self_cgroup, user_dir); below && !below->empty()) {
-        // pam_cgfs(8) "Cgroups that already belong to the user": `su - alice` from alice's session must not nest user/alice/0/user/alice/0.
+        // pam_cgfs(8) "Cgroups that already belong to the user": `su - alice` from alice's session
+        // must not nest user/alice/0/user/alice/0.
         // The owner is checked on the opened fd, never by path. BASE/user/<name> itself is
         // root's and no session (pam_cgfs(8) THREAT MODEL), whoever sits there.
         auto fd = fs::open_path_at(h.root.get(), w.origin_rel);
@@ -433,8 +434,9 @@ Result<UniqueFd> Opener::ensure_dir(Work& w, int parent_fd, std::string_view nam
 
 Result<void> Opener::fix_mode(int fd)
 {
-    // The umask applied to mkdirat; the mode is fixed on the fd (pam_cgfs(8) "The cgroups of a session": 0755 whatever the umask), unless a
-    // directory made earlier in this call showed that the umask leaves kDirMode as it is.
+    // The umask applied to mkdirat; the mode is fixed on the fd (pam_cgfs(8) "The cgroups of a
+    // session": 0755 whatever the umask), unless a directory made earlier in this call showed that
+    // the umask leaves kDirMode as it is.
     if (umask_keeps_mode_.value_or(false))
         return {};
     return fs::chmod_fd(fd, kDirMode);

@@ -1,7 +1,8 @@
-// cgfs: opening and closing a user's session cgroups (pam_cgfs(8) "The cgroups of a session", "Closing and stale sessions").
-// Per selected hierarchy: BASE/user (root) → BASE/user/<name> (root's; on cgroup2 its cgroup.procs
-// the user's) → BASE/user/<name>/<N> (this session's, the user's), the caller moved in; or a systemd cgroup of the same uid
-// delegated in place; or nothing, when the caller already sits in its own delegated tree.
+// cgfs: opening and closing a user's session cgroups (pam_cgfs(8) "The cgroups of a session",
+// "Closing and stale sessions"). Per selected hierarchy: BASE/user (root) → BASE/user/<name>
+// (root's; on cgroup2 its cgroup.procs the user's) → BASE/user/<name>/<N> (this session's, the
+// user's), the caller moved in; or a systemd cgroup of the same uid delegated in place; or nothing,
+// when the caller already sits in its own delegated tree.
 #pragma once
 
 #include "hierarchy.hpp"
@@ -37,9 +38,10 @@ inline constexpr std::size_t kReapSample = 8;
 inline constexpr int kMaxTreeDepth = 64;
 inline constexpr int kMaxTreeEntries = 4096;
 /// How long one close waits, in all, for a session's last processes to leave before leaving the
-/// session in place (pam_cgfs(8) "Closing and stale sessions"), and how often it looks. sshd's monitor closes the PAM session as
-/// soon as the session child's socket closes, while that child is still exiting: a task leaves
-/// its cgroups only at the end of do_exit (kernel/exit.c, cgroup_exit), a few ms later under load.
+/// session in place (pam_cgfs(8) "Closing and stale sessions"), and how often it looks. sshd's
+/// monitor closes the PAM session as soon as the session child's socket closes, while that child
+/// is still exiting: a task leaves its cgroups only at the end of do_exit (kernel/exit.c,
+/// cgroup_exit), a few ms later under load.
 inline constexpr std::chrono::milliseconds kCloseDrainBound{250};
 inline constexpr std::chrono::milliseconds kCloseDrainPoll{1};
 /// Bound on the rounds of reading a systemd session scope's cgroup.procs and moving what it lists
@@ -137,10 +139,11 @@ Result<SessionRecord> open_session(const Discovery& discovery, const Selection& 
 /// Closes a session: leaves systemd's cgroups (in place, and a session scope with its init.scope,
 /// which systemd removes when the session ends: moving a process back into a scope that passes
 /// controllers on would fail, cgroup-v2.rst "no internal processes"); elsewhere moves `pid` back
-/// to its origin (or BASE) where it is still inside the session cgroup, removes the session cgroup and its empty descendants bottom-up, then
-/// user/<name> if empty. A session still populated is given up to kCloseDrainBound (one deadline
-/// for the whole call) to empty. Never fails; what could not be done becomes a debug note (busy
-/// cgroups are left, never killed; pam_cgfs(8) "Closing and stale sessions").
+/// to its origin (or BASE) where it is still inside the session cgroup, removes the session cgroup
+/// and its empty descendants bottom-up, then user/<name> if empty. A session still populated is
+/// given up to kCloseDrainBound (one deadline for the whole call) to empty. Never fails; what
+/// could not be done becomes a debug note (busy cgroups are left, never killed; pam_cgfs(8)
+/// "Closing and stale sessions").
 void close_session(const Discovery& discovery, const SessionRecord& record, pid_t pid, Notes& notes);
 
 /// For close: the hierarchies `record` created sessions in, found again without reading

@@ -1,4 +1,5 @@
-// cgfs: validation of the PAM user name before it becomes a cgroup directory name (pam_cgfs(8) SECURITY).
+// cgfs: validation of the PAM user name before it becomes a cgroup directory name
+// (pam_cgfs(8) SECURITY).
 // The name is checked once, before anything is created: it must be one path component that can
 // never be mistaken for a kernel interface file of a cgroup directory.
 #pragma once

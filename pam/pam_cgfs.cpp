@@ -397,7 +397,7 @@ template <typename Body> int guarded(pam_handle_t* pamh, Body body) noexcept
 // pam_start/pam_end pair would leak it. __freeres is libstdc++'s own hook for this (GCC
 // libsupc++/eh_alloc.cc); it is not in a public header.
 namespace __gnu_cxx {
-void __freeres() noexcept;
+void __freeres() noexcept; // NOLINT(bugprone-reserved-identifier): libstdc++'s own name
 } // namespace __gnu_cxx
 
 namespace {
