@@ -20,6 +20,15 @@ if [ "${1:-}" = "--inside" ]; then
     exit 1
   fi
   rc=0
+  # Debian's lxc ships LXC's pam_cgfs(8) at the same path: diverted aside, not overwritten.
+  if dpkg-query -W -f='${Status}' lxc 2>/dev/null | grep -q 'install ok installed'; then
+    if [ -e /usr/share/man/man8/pam_cgfs.lxc.8.gz ] && dpkg -S /usr/share/man/man8/pam_cgfs.8.gz | grep -q libpam-cgfs2; then
+      echo "ok: lxc's pam_cgfs.8.gz diverted to pam_cgfs.lxc.8.gz"
+    else
+      echo "FAIL: lxc's pam_cgfs.8.gz is not diverted"
+      rc=1
+    fi
+  fi
   for t in $(sed -n 's/^Tests: *//p' "$src/debian/tests/control" | tr ',' ' '); do
     AUTOPKGTEST_TMP=$(mktemp -d)
     export AUTOPKGTEST_TMP

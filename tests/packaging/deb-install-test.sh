@@ -84,6 +84,7 @@ if [ "${1:-}" = "--inside" ]; then
   check "/etc/pam.d is back to what it was" "[ \"\$(snapshot)\" = \"\$baseline\" ]"
   check "the module file is gone" "[ ! -e $root$arch_lib/pam_cgfs.so ]"
   check "cgfsctl is gone" "[ ! -e $root/usr/sbin/cgfsctl ]"
+  check "no diversion left (preinst diverts lxc's pam_cgfs.8.gz)" "[ -z \"\$(dpkg-divert --admindir $root/var/lib/dpkg --list 'libpam-cgfs2')\" ]"
 
   echo "-- install over LXC's libpam-cgfs, then purge"
   dpkg_root -i "$lxc_deb"
