@@ -542,12 +542,13 @@ int check(const Args& args)
             findings.push_back(j);
         }
         const Json out = {{"user", name}, {"worst", level_name(worst)}, {"findings", findings}};
-        std::cout << out.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
+        std::cout << out.dump(2, ' ', true, Json::error_handler_t::replace) << '\n';
     } else {
+        // Messages carry paths and cgroup names a user may have chosen: escaped as in status.
         for (const auto& f : c.findings) {
-            std::printf("%-4s %s: %s\n", level_name(f.level), f.check.c_str(), f.message.c_str());
+            std::printf("%-4s %s: %s\n", level_name(f.level), f.check.c_str(), cgfs::escape_control(f.message).c_str());
             if (!f.fix.empty())
-                std::printf("     fix: %s\n", f.fix.c_str());
+                std::printf("     fix: %s\n", cgfs::escape_control(f.fix).c_str());
         }
         std::printf("check: %zu OK, %zu WARN, %zu FAIL\n", counts[0], counts[1], counts[2]);
     }

@@ -62,7 +62,44 @@ namespace {
 
 constexpr const char* kUsage = "usage: cgfsctl status [USER] [--json]\n"
                                "       cgfsctl reap [USER] [--dry-run]\n"
-                               "       cgfsctl check [USER] [--json]\n";
+                               "       cgfsctl check [USER] [--json]\n"
+                               "       cgfsctl COMMAND --help | --help | --version\n";
+
+/// `cgfsctl COMMAND --help`: what cgfsctl(8) COMMANDS says of each, in short.
+struct CommandHelp {
+    std::string_view name;
+    std::string_view text;
+};
+
+constexpr CommandHelp kCommandHelp[] = {
+    {"status", "usage: cgfsctl status [USER] [--json]\n"
+               "Shows, per mounted cgroup hierarchy, the tree below BASE/user: each user/<name>, each\n"
+               "session cgroup <N> with its owner, its process count and 'stale' when no process is\n"
+               "left in it. USER: only that user. Needs no privilege.\n"
+               "  --json   one JSON document instead of text\n"
+               "Exit status: 0 shown, 1 error, 64 bad arguments. See cgfsctl(8).\n"},
+    {"reap", "usage: cgfsctl reap [USER] [--dry-run]\n"
+             "Removes stale session cgroups (no process left, created before cgfsctl started) with\n"
+             "the module's own reaping code, then user/<name> when no session is left. USER: only\n"
+             "that user. Needs root, except for a dry run.\n"
+             "  --dry-run   say what would be removed, remove nothing\n"
+             "Exit status: 0 done, 1 error (not root, no /proc), 64 bad arguments. See cgfsctl(8).\n"},
+    {"check", "usage: cgfsctl check [USER] [--json]\n"
+              "Checks whether this host is ready for unprivileged (and nested) containers in pam_cgfs\n"
+              "sessions: layout, the PAM stacks, delegation, user namespaces, newuidmap, subordinate\n"
+              "ids, the current session, the limits file. USER defaults to $SUDO_USER, else the\n"
+              "caller.\n"
+              "  --json   one JSON document instead of text\n"
+              "Exit status: 0 all OK, 1 worst is WARN, 2 a FAIL, 64 bad arguments. See cgfsctl(8).\n"},
+};
+
+const CommandHelp* find_command(std::string_view name)
+{
+    for (const auto& c : kCommandHelp)
+        if (c.name == name)
+            return &c;
+    return nullptr;
+}
 
 int usage_error(const std::string& text)
 {
@@ -76,14 +113,30 @@ int run(const std::vector<std::string_view>& argv)
         return usage_error("no command given");
     const std::string_view command = argv[0];
     if (command == "-h" || command == "--help" || command == "help") {
+        if (argv.size() > 1) {
+            const CommandHelp* asked = find_command(argv[1]);
+            if (asked == nullptr)
+                return usage_error("help: unknown command '" + cgfs::escape_control(argv[1]) + "'");
+            std::fputs(asked->text.data(), stdout);
+            return cgfsctl::kExitOk;
+        }
         std::fputs(kUsage, stdout);
         return cgfsctl::kExitOk;
     }
-    if (command != "status" && command != "reap" && command != "check")
+    if (command == "--version" || command == "-V") {
+        std::printf("cgfsctl %s\n", CGFS_VERSION);
+        return cgfsctl::kExitOk;
+    }
+    const CommandHelp* help = find_command(command);
+    if (help == nullptr)
         return usage_error("unknown command '" + cgfs::escape_control(command) + "'");
     cgfsctl::Args args;
     for (std::size_t i = 1; i < argv.size(); ++i) {
         const std::string_view a = argv[i];
+        if (a == "--help" || a == "-h") {
+            std::fputs(help->text.data(), stdout);
+            return cgfsctl::kExitOk;
+        }
         if (a == "--json" && command != "reap") {
             args.json = true;
         } else if (a == "--dry-run" && command == "reap") {

@@ -1,7 +1,9 @@
 // cgfsctl reap: removes stale session cgroups with the module's own reaping code
-// (cgfs::reap_stale_sessions, SPEC §5), then user/<name> when nothing is left in it.
+// (cgfs::reap_stale_sessions, pam_cgfs(8) REAPING), then user/<name> when nothing is left in it.
+// Paths are printed escaped (cgfs::escape_control), as the module logs them.
 #include "cgfsctl.hpp"
 
+#include "escape.hpp"
 #include "fs.hpp"
 #include "session.hpp"
 
@@ -39,16 +41,16 @@ int reap(const Args& args)
             if (!fd.ok())
                 continue;
             const std::string user_dir = cgfs::join_cgroup(user_cg, name);
+            const std::string shown = cgfs::escape_control(h.label() + ":" + user_dir);
             cgfs::Notes notes;
             auto outcome =
                 cgfs::reap_stale_sessions(fd.value().get(), h.label() + ": " + user_dir, started,
                                           args.dry_run ? cgfs::ReapMode::dry_run : cgfs::ReapMode::remove, notes);
             std::sort(outcome.removed.begin(), outcome.removed.end());
             for (const long index : outcome.removed)
-                std::printf("%s %s:%s/%ld\n", args.dry_run ? "would remove" : "removed", h.label().c_str(),
-                            user_dir.c_str(), index);
+                std::printf("%s %s/%ld\n", args.dry_run ? "would remove" : "removed", shown.c_str(), index);
             for (const long index : outcome.kept)
-                std::printf("kept %s:%s/%ld (in use, or not removable)\n", h.label().c_str(), user_dir.c_str(), index);
+                std::printf("kept %s/%ld (in use, or not removable)\n", shown.c_str(), index);
             removed += outcome.removed.size();
             kept += outcome.kept.size();
             // As close does: user/<name> goes once no session is left in it (an open racing with
@@ -56,7 +58,7 @@ int reap(const Args& args)
             if (!args.dry_run && outcome.kept.empty()) {
                 auto gone = cgfs::fs::remove_dir_at(user_fd->get(), name);
                 if (gone.ok())
-                    std::printf("removed %s:%s\n", h.label().c_str(), user_dir.c_str());
+                    std::printf("removed %s\n", shown.c_str());
             }
         }
     }

@@ -1,7 +1,10 @@
 // cgfsctl status: per hierarchy, the user/<name> trees under BASE with owners, process counts
-// and stale sessions, drawn like `tree -d` (human) or as nested objects (--json).
+// and stale sessions, drawn like `tree -d` (human) or as nested objects (--json). Users choose
+// the names below their sessions: human output shows every name and path escaped
+// (cgfs::escape_control), so none can move the cursor, forge a line or retitle the terminal.
 #include "cgfsctl.hpp"
 
+#include "escape.hpp"
 #include "fs.hpp"
 #include "session.hpp"
 
@@ -68,7 +71,7 @@ Node read_tree(int fd, const std::string& name, int depth, int& budget)
 
 std::string annotation(const Node& node, bool user_dir)
 {
-    std::string text = " [owner " + user_of(node.owner);
+    std::string text = " [owner " + cgfs::escape_control(user_of(node.owner));
     if (!user_dir && node.session) {
         text += ", " + std::to_string(node.processes) + (node.processes == 1 ? " process" : " processes");
         if (node.stale)
@@ -79,7 +82,7 @@ std::string annotation(const Node& node, bool user_dir)
 
 void print_tree(const Node& node, const std::string& prefix, bool last, bool user_dir)
 {
-    std::printf("%s%s%s%s\n", prefix.c_str(), last ? "└── " : "├── ", node.name.c_str(),
+    std::printf("%s%s%s%s\n", prefix.c_str(), last ? "└── " : "├── ", cgfs::escape_control(node.name).c_str(),
                 user_dir || node.session ? annotation(node, user_dir).c_str() : "");
     const std::string inner = prefix + (last ? "    " : "│   ");
     for (std::size_t i = 0; i < node.children.size(); ++i)
@@ -156,17 +159,18 @@ int status(const Args& args)
                                           {"users", users_json}});
             continue;
         }
-        std::printf("%s at %s, BASE %s\n", describe(h).c_str(), h.mount_point.c_str(), base.c_str());
+        std::printf("%s at %s, BASE %s\n", cgfs::escape_control(describe(h)).c_str(),
+                    cgfs::escape_control(h.mount_point).c_str(), cgfs::escape_control(base).c_str());
         if (users.empty()) {
             std::printf("  no session cgroups%s\n", args.user ? (" of " + *args.user).c_str() : "");
             continue;
         }
-        std::printf("%s\n", user_cg.c_str());
+        std::printf("%s\n", cgfs::escape_control(user_cg).c_str());
         for (std::size_t i = 0; i < users.size(); ++i)
             print_tree(users[i], "", i + 1 == users.size(), true);
     }
     if (args.json)
-        std::cout << out.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
+        std::cout << out.dump(2, ' ', true, Json::error_handler_t::replace) << '\n';
     else if (d.hierarchies.empty())
         std::printf("no cgroup hierarchy is mounted\n");
     return kExitOk;

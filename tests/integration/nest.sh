@@ -41,7 +41,9 @@ quiet=()
 [ -z "${NEST_QUIET:-}" ] || quiet=(--quiet) # the demo leaves out the container's syslog lines
 start=$EPOCHREALTIME
 rc=0
-"$sandbox" --layout "$layout" "${quiet[@]}" -- env NEST_PRELOAD="$preload" NEST_SESSION_LEAF="$leaf" \
+# --keep: this checkout and the module stay visible where the container mounts its own /tmp.
+"$sandbox" --layout "$layout" "${quiet[@]}" --keep "$here" --keep "$(cd "$(dirname "$module")" && pwd)" \
+  -- env NEST_PRELOAD="$preload" NEST_SESSION_LEAF="$leaf" \
   NEST_MEMORY_LIMIT="${NEST_MEMORY_LIMIT:-}" NEST_KEEP_LOGS="${NEST_KEEP_LOGS:-}" \
   "$here/nest-inside.sh" outer "$module" "$options" || rc=$?
 awk -v a="$start" -v b="$EPOCHREALTIME" -v l="$layout" -v rc="$rc" \

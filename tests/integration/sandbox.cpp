@@ -408,10 +408,56 @@ void bind_syslog(int fd)
     check(::chmod("/dev/log", 0666), "chmod /dev/log");
 }
 
+// A directory of the caller held as a detached copy of its mount (open_tree(2) with
+// OPEN_TREE_CLONE), attached again at the same path once the container's own /tmp, /home and
+// /run hide it.
+struct KeptDir {
+    std::string path;
+    UniqueFd tree;
+    struct stat before {};
+};
+
+std::vector<KeptDir> hold_kept_dirs(const std::vector<std::string>& paths)
+{
+    std::vector<KeptDir> kept;
+    for (const auto& path : paths) {
+        if (path.empty() || path[0] != '/')
+            throw std::invalid_argument("keep: not an absolute path: " + path);
+        KeptDir k;
+        k.path = path;
+        check(::stat(path.c_str(), &k.before), "stat " + path);
+        k.tree = UniqueFd(::open_tree(AT_FDCWD, path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+        if (!k.tree.valid())
+            throw_errno("open_tree " + path);
+        kept.push_back(std::move(k));
+    }
+    return kept;
+}
+
+void attach_kept_dirs(std::vector<KeptDir>& kept)
+{
+    for (auto& k : kept) {
+        struct stat now {};
+        if (::stat(k.path.c_str(), &now) == 0 && now.st_dev == k.before.st_dev && now.st_ino == k.before.st_ino)
+            continue; // still visible: nothing of the container is mounted over it
+        std::string partial;
+        for (const auto& component : split(k.path, '/')) {
+            if (component.empty())
+                continue;
+            partial += "/" + component;
+            if (::mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST)
+                throw_errno("mkdir " + partial);
+        }
+        check(::move_mount(k.tree.get(), "", AT_FDCWD, k.path.c_str(), MOVE_MOUNT_F_EMPTY_PATH),
+              "move_mount " + k.path);
+    }
+}
+
 // Runs as PID 1 of the new pid namespace; returns the exit code for the container.
 std::vector<ContainerHierarchy> setup_container(const SandboxConfig& config, const std::vector<HostHierarchy>& host,
                                                 int syslog_fd)
 {
+    auto kept = hold_kept_dirs(config.keep);
     detach("/proc");
     do_mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
     detach("/run");
@@ -427,6 +473,7 @@ std::vector<ContainerHierarchy> setup_container(const SandboxConfig& config, con
     setup_users();
     detach("/tmp");
     do_mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+    attach_kept_dirs(kept);
     setup_dev(config.keep_tty);
     auto hierarchies = mount_cgroups(config.layout, host);
     check(::sethostname(kHostname, std::strlen(kHostname)), "sethostname");

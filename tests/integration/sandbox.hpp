@@ -46,6 +46,11 @@ struct SandboxConfig {
     // Keep the caller's controlling terminal (bound to /dev/console); otherwise the body runs
     // in a new session without one.
     bool keep_tty = false;
+    // Directories of the caller that stay visible at the same path inside the container even
+    // where the container mounts its own /tmp, /home or /run over them (a checkout or build
+    // directory in /tmp); absolute paths. Each is the caller's directory itself (a recursive bind
+    // mount with its flags, read-only stays read-only), not a copy.
+    std::vector<std::string> keep;
     std::chrono::milliseconds timeout{60'000};
 };
 

@@ -17,10 +17,13 @@ namespace {
 
 void usage(FILE* out)
 {
-    std::fprintf(out, "usage: cgfs-sandbox --layout v1|hybrid|v2 [--keep-tty] [--quiet] -- CMD ARGS...\n"
-                      "Runs CMD as root in a throwaway container (new cgroup/mount/pid/uts/ipc/net\n"
-                      "namespaces, scratch cgroups below the caller's, private /etc /home /dev /tmp\n"
-                      "/run, users alice 1000 and bob 1001). Needs root.\n");
+    std::fprintf(out,
+                 "usage: cgfs-sandbox --layout v1|hybrid|v2 [--keep DIR]... [--keep-tty] [--quiet] -- CMD ARGS...\n"
+                 "Runs CMD as root in a throwaway container (new cgroup/mount/pid/uts/ipc/net\n"
+                 "namespaces, scratch cgroups below the caller's, private /etc /home /dev /tmp\n"
+                 "/run, users alice 1000 and bob 1001). Needs root. --keep DIR: the caller's\n"
+                 "directory DIR (absolute) stays visible at the same path, also below /tmp,\n"
+                 "/home or /run.\n");
 }
 
 } // namespace
@@ -45,6 +48,8 @@ int main(int argc, char** argv)
                 return 2;
             }
             have_layout = true;
+        } else if (arg == "--keep" && i + 1 < argc) {
+            config.keep.emplace_back(argv[++i]);
         } else if (arg == "--keep-tty") {
             config.keep_tty = true;
         } else if (arg == "--quiet") {

@@ -416,6 +416,13 @@ std::vector<Row> option_rows()
         err("unknown option 'd\xc3\xa9"
             "bug' ignored"),
         {"freezer"});
+    // Terminal control in a logged word: ESC, BEL, a raw 0x9b (CSI in 8-bit terminals) and
+    // U+009B as UTF-8 reach the log escaped (pam_cgfs(8) LOGGING).
+    row("unknown token with terminal controls",
+        "x\x1b]0;t\x07\x9b"
+        "1A\xc2\x9b"
+        "2J -c freezer",
+        kPamSuccess, err("unknown option 'x\\x1b]0;t\\x07\\x9b1A\\xc2\\x9b2J' ignored"), {"freezer"});
     row("unknown token", "bogus_option -c unified", kPamSuccess, err("unknown option 'bogus_option' ignored"),
         {"unified"}, Layout::v2);
     row("two unknown tokens", "-x -c freezer Debug", kPamSuccess,

@@ -1,6 +1,7 @@
 // cgfsctl(8) in throwaway containers: check on a ready host and on broken ones (no cgroup
 // mounts, missing subordinate ids, the module line missing from one stack), status with a live,
-// a stale and a nested session, reap and its dry run, argument errors. Exact lines, exit codes.
+// a stale and a nested session, reap and its dry run, argument errors, names that try to drive the
+// administrator's terminal, --help and --version. Exact lines, exit codes.
 #include "expect.hpp"
 #include "layouts.hpp"
 #include "util.hpp"
@@ -316,9 +317,123 @@ void status_and_reap(Layout layout)
     CHECK(r.driver("args4").lines.back() == "exit=64");
 }
 
+// Names a user (or a container's root) chooses: a carriage return that would overwrite the line
+// with a forged "stale" entry, cursor-up, a terminal title (OSC ... BEL), CSI as a raw 0x9b byte
+// and as UTF-8 U+009B. Human output shows each escaped (pam_cgfs(8) LOGGING rules); --json keeps
+// the names (invalid UTF-8 as U+FFFD) and prints only ASCII.
+void hostile_names(Layout layout)
+{
+    const Lines names = {"fake\r\xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 9 [owner alice, 0 processes, stale]", "\x1b[1Aup",
+                         "\x1b]0;owned\x07",
+                         "csi\x9b"
+                         "2J",
+                         "c1\xc2\x9b"
+                         "2J"};
+    const std::string stranger = "m\x9b"
+                                 "2Jallory\r";
+    auto r = run_scenario(layout, [&](Container& c) {
+        c.service("cgfs-test", "-c freezer");
+        Driver a = c.start("a", alice());
+        a.wait_held();
+        for (const auto& name : names)
+            c.mkdir("freezer:/user/alice/0/" + name, kAliceUid, kAliceUid);
+        // A user directory the module did not make (as a container's root could in its own
+        // cgroup namespace), with a stale session in it.
+        c.mkdir("freezer:/user/" + stranger + "/3", 0, 0);
+        ctl(c, "status", "status");
+        ctl(c, "status-json", "status --json");
+        ctl(c, "dry", "reap --dry-run");
+        ctl(c, "reap", "reap");
+        a.finish();
+    });
+    check_ran(r);
+    INFO(r.describe());
+    const Lines tree = {
+        "/user",
+        "├── alice [owner alice]",
+        "│   └── 0 [owner alice, 1 process]",
+        "│       ├── \\x1b[1Aup",
+        "│       ├── \\x1b]0;owned\\x07",
+        "│       ├── c1\\xc2\\x9b2J",
+        "│       ├── csi\\x9b2J",
+        "│       └── fake\\x0d└── 9 [owner alice, 0 processes, stale]",
+        "└── m\\x9b2Jallory\\x0d [owner root]",
+        "    └── 3 [owner root, 0 processes, stale]",
+    };
+    check_block(r.driver("status"), tree);
+    for (const auto& line : r.driver("status").lines) {
+        INFO("status line: " << line);
+        CHECK(line.find_first_of("\r\x1b\x07\x9b") == std::string::npos);
+        CHECK(line.find("\xc2\x9b") == std::string::npos);
+    }
+    const auto& j = r.driver("status-json");
+    CHECK(j.lines.back() == "exit=0");
+    for (const auto& line : j.lines)
+        for (const char ch : line) {
+            INFO("json line: " << line);
+            CHECK(static_cast<unsigned char>(ch) >= 0x20);
+            CHECK(static_cast<unsigned char>(ch) < 0x7f);
+        }
+    nlohmann::json freezer;
+    const nlohmann::json parsed = json_of(j);
+    for (const auto& h : parsed.at("hierarchies"))
+        if (h.at("hierarchy") == "freezer")
+            freezer = h;
+    REQUIRE(freezer.is_object());
+    REQUIRE(freezer.at("users").size() == 2);
+    std::vector<std::string> got;
+    for (const auto& child : freezer.at("users").at(0).at("tree").at("children").at(0).at("children"))
+        got.push_back(child.at("name"));
+    const Lines want = {"\x1b[1Aup", "\x1b]0;owned\x07",
+                        "c1\xc2\x9b"
+                        "2J",
+                        "csi\xef\xbf\xbd"
+                        "2J",
+                        names[0]};
+    CHECK(got == want);
+    CHECK(freezer.at("users").at(1).at("user") == "m\xef\xbf\xbd"
+                                                  "2Jallory\r");
+    CHECK(r.driver("dry").lines == Lines{"kept freezer:/user/alice/0 (in use, or not removable)",
+                                         "would remove freezer:/user/m\\x9b2Jallory\\x0d/3",
+                                         "would remove 1 stale session cgroup, kept 1", "exit=0"});
+    CHECK(r.driver("reap").lines ==
+          Lines{"kept freezer:/user/alice/0 (in use, or not removable)", "removed freezer:/user/m\\x9b2Jallory\\x0d/3",
+                "removed freezer:/user/m\\x9b2Jallory\\x0d", "removed 1 stale session cgroup, kept 1", "exit=0"});
+}
+
+// --version and --help, for the tool and for each command; help never needs a user or a host.
+void help_and_version(Layout layout)
+{
+    auto r = run_scenario(layout, [&](Container& c) {
+        ctl(c, "version", "--version");
+        ctl(c, "help", "--help");
+        ctl(c, "help-status", "status --help");
+        ctl(c, "help-reap", "reap alice -h");
+        ctl(c, "help-check", "help check");
+        ctl(c, "help-bad", "help frobnicate");
+    });
+    check_ran(r);
+    INFO(r.describe());
+    CHECK(r.driver("version").lines == Lines{"cgfsctl " CGFS_VERSION, "exit=0"});
+    CHECK(r.driver("help").lines == Lines{"usage: cgfsctl status [USER] [--json]",
+                                          "       cgfsctl reap [USER] [--dry-run]",
+                                          "       cgfsctl check [USER] [--json]",
+                                          "       cgfsctl COMMAND --help | --help | --version", "exit=0"});
+    CHECK(r.driver("help-status").lines.front() == "usage: cgfsctl status [USER] [--json]");
+    CHECK(r.driver("help-status").lines.back() == "exit=0");
+    CHECK(r.driver("help-reap").lines.front() == "usage: cgfsctl reap [USER] [--dry-run]");
+    CHECK(r.driver("help-reap").lines.back() == "exit=0");
+    CHECK(r.driver("help-check").lines.front() == "usage: cgfsctl check [USER] [--json]");
+    CHECK(r.driver("help-check").lines.back() == "exit=0");
+    CHECK(r.driver("help-bad").lines.at(0) == "err: cgfsctl: help: unknown command 'frobnicate'");
+    CHECK(r.driver("help-bad").lines.back() == "exit=64");
+}
+
 } // namespace
 
 CGFS_LAYOUT_TEST("cgfsctl: check on a ready host", "[cgfsctl]", check_ready, hybrid)
 CGFS_LAYOUT_TEST("cgfsctl: check on broken hosts", "[cgfsctl]", check_broken, hybrid)
 CGFS_LAYOUT_TEST("cgfsctl: status, reap, argument errors", "[cgfsctl]", status_and_reap, hybrid)
 CGFS_LAYOUT_TEST("cgfsctl: check says whether session scopes are Delegate=yes", "[cgfsctl]", check_systemd_scope, v2)
+CGFS_LAYOUT_TEST("cgfsctl: user-chosen names are escaped in status and reap", "[cgfsctl]", hostile_names, hybrid)
+CGFS_LAYOUT_TEST("cgfsctl: --help per command and --version", "[cgfsctl]", help_and_version, hybrid)

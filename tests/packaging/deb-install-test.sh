@@ -1,16 +1,21 @@
 #!/bin/bash
-# Packaging test (issue 6): builds the .deb from the source tree with dpkg-buildpackage, installs
-# it with `dpkg --root` into a throwaway root file system (the host's /usr under an overlay, an
-# empty /etc and dpkg database) inside a private mount namespace, and checks that
-# pam-auth-update, run by the package's maintainer scripts chrooted in that root, adds the module
-# line to common-session and common-session-noninteractive and takes it out again on purge.
+# Packaging test: builds the .deb from a copy of the source tree with dpkg-buildpackage, runs
+# lintian on it, installs it with `dpkg --root` into a throwaway root file system (the host's /usr
+# under an overlay, an empty /etc and dpkg database) inside a private mount namespace, and checks
+# that pam-auth-update, run by the package's maintainer scripts chrooted in that root, adds the
+# module line to common-session and common-session-noninteractive, keeps it on upgrade (and keeps
+# it out when the administrator disabled it), takes it out again on purge, and that installing
+# over LXC's libpam-cgfs and purging afterwards leave /etc/pam.d as it was. Then debian/tests
+# against the package installed in a throwaway container (autopkgtest.sh).
 # The host's /etc and dpkg database are never touched (checked at the end).
-#   deb-install-test.sh SOURCE_DIR WORK_DIR
+#   deb-install-test.sh SOURCE_DIR WORK_DIR [SANDBOX REFERENCE_DIR]
 # Exit 77 (skip) only when not root: dpkg --root and the overlay need it.
 set -euo pipefail
 
 if [ "${1:-}" = "--inside" ]; then
-  deb=$2 root=$3
+  deb=$2 root=$3 lxc_deb=$4
+  version=$(dpkg-deb -f "$deb" Version)
+  dpkg-deb -x "$deb" "$root.ours"
   arch_lib=/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/security
   mkdir -p "$root"/{usr,etc/pam.d,var/lib/dpkg/{info,updates,triggers},var/lib/pam,var/cache/debconf,var/log,tmp,dev}
   mkdir -p "$root.upper" "$root.work"
@@ -32,44 +37,70 @@ if [ "${1:-}" = "--inside" ]; then
     'Debconf::Db->load; Debconf::Template->load("/tmp/libpam-runtime.templates", "libpam-runtime"); Debconf::Db->save'
 
   chroot "$root" pam-auth-update --package --force
+  snapshot() { (cd "$root/etc/pam.d" && md5sum -- *); }
+  baseline=$(snapshot)
   cp "$root/etc/pam.d/common-session" "$root.baseline-session"
-  cp "$root/etc/pam.d/common-session-noninteractive" "$root.baseline-noninteractive"
   line=$'session\toptional\tpam_cgfs.so -c freezer,memory,name=systemd'
   fail=0
   check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
+  has_line() { grep -qxF "$line" "$root/etc/pam.d/$1"; }
+  dpkg_root() { dpkg --root="$root" --force-depends "$@" >>"$root.dpkg.log" 2>&1 || { cat "$root.dpkg.log"; exit 1; }; }
+  status_of() { dpkg-query --root="$root" -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null | tr -d ' ' || true; }
   check "no module line before install" "! grep -q pam_cgfs $root/etc/pam.d/common-session"
   # The C++ runtime is linked in (pam/meson.build): the package names the gcc source it came from.
   gcc_src=$(dpkg-query -W -f='${source:Package} (= ${source:Version})' \
     "$(dpkg -S "$(realpath "$(g++ -print-file-name=libstdc++.a)")" | cut -d: -f1)")
-  check "Static-Built-Using names $gcc_src" "[ \"\$(dpkg-deb -f $deb Static-Built-Using)\" = \"$gcc_src\" ]"
+  check "Built-Using names $gcc_src" "[ \"\$(dpkg-deb -f $deb Built-Using)\" = \"$gcc_src\" ]"
 
+  echo "-- install on a system without LXC's module"
   # Dependencies (libc, libpam, libpam-runtime) are the host's /usr, not in this empty database.
-  dpkg --root="$root" --force-depends -i "$deb" >"$root.dpkg-install.log" 2>&1 ||
-    { cat "$root.dpkg-install.log"; exit 1; }
-  check "common-session gains the line" "grep -qxF \"\$line\" $root/etc/pam.d/common-session"
-  check "common-session-noninteractive gains the line" \
-    "grep -qxF \"\$line\" $root/etc/pam.d/common-session-noninteractive"
+  dpkg_root -i "$deb"
+  check "common-session gains the line" "has_line common-session"
+  check "common-session-noninteractive gains the line" "has_line common-session-noninteractive"
   check "the module is in the PAM module directory" "[ -f $root$arch_lib/pam_cgfs.so ]"
   check "the profile is shipped" "[ -f $root/usr/share/pam-configs/cgfs ]"
-  check "cgfsctl runs in the installed root" "chroot $root /usr/sbin/cgfsctl --help | grep -q '^usage: cgfsctl status'"
+  check "cgfsctl is in /usr/sbin and runs" "[ \"\$(chroot $root /usr/sbin/cgfsctl --version)\" = \"cgfsctl $version\" ]"
+  check "bash completion installed" "[ -f $root/usr/share/bash-completion/completions/cgfsctl ]"
   check "man pages installed" \
     "[ -f $root/usr/share/man/man8/pam_cgfs.8.gz ] && [ -f $root/usr/share/man/man8/cgfsctl.8.gz ] && [ -f $root/usr/share/man/man5/cgfs.conf.5.gz ]"
   check "dpkg sees it as providing libpam-cgfs" \
-    "[ \"\$(dpkg --root=$root -s cgfs | sed -n 's/^Provides: //p')\" = libpam-cgfs ]"
+    "[ \"\$(dpkg --root=$root -s libpam-cgfs2 | sed -n 's/^Provides: //p')\" = libpam-cgfs ]"
+  installed=$(snapshot)
 
-  dpkg --root="$root" --force-depends --purge cgfs >"$root.dpkg-purge.log" 2>&1 ||
-    { cat "$root.dpkg-purge.log"; exit 1; }
-  check "common-session loses the line on purge" "! grep -q pam_cgfs $root/etc/pam.d/common-session"
-  check "common-session-noninteractive loses the line on purge" \
-    "! grep -q pam_cgfs $root/etc/pam.d/common-session-noninteractive"
-  check "common-session is back to what it was" "cmp -s $root.baseline-session $root/etc/pam.d/common-session"
-  check "common-session-noninteractive is back to what it was" \
-    "cmp -s $root.baseline-noninteractive $root/etc/pam.d/common-session-noninteractive"
+  echo "-- upgrade (the same package again), with the profile enabled, then disabled by the administrator"
+  dpkg_root -i "$deb"
+  check "an upgrade leaves /etc/pam.d as it was" "[ \"\$(snapshot)\" = \"\$installed\" ]"
+  chroot "$root" pam-auth-update --disable cgfs
+  check "the administrator disables the profile" "! grep -q pam_cgfs $root/etc/pam.d/common-session"
+  disabled=$(snapshot)
+  dpkg_root -i "$deb"
+  check "an upgrade keeps the administrator's choice" "[ \"\$(snapshot)\" = \"\$disabled\" ]"
+  chroot "$root" pam-auth-update --enable cgfs
+  check "enabled again" "has_line common-session && has_line common-session-noninteractive"
+
+  echo "-- purge"
+  dpkg_root --purge libpam-cgfs2
+  check "the line is gone from both stacks" "! grep -q pam_cgfs $root/etc/pam.d/common-session $root/etc/pam.d/common-session-noninteractive"
+  check "/etc/pam.d is back to what it was" "[ \"\$(snapshot)\" = \"\$baseline\" ]"
   check "the module file is gone" "[ ! -e $root$arch_lib/pam_cgfs.so ]"
+  check "cgfsctl is gone" "[ ! -e $root/usr/sbin/cgfsctl ]"
+  check "no diversion left (preinst diverts lxc's pam_cgfs.8.gz)" "[ -z \"\$(dpkg-divert --admindir $root/var/lib/dpkg --list 'libpam-cgfs2')\" ]"
+
+  echo "-- install over LXC's libpam-cgfs, then purge"
+  dpkg_root -i "$lxc_deb"
+  check "LXC's module adds its line" "has_line common-session && has_line common-session-noninteractive"
+  with_lxc=$(snapshot)
+  dpkg_root -i "$deb"
+  check "dpkg removed libpam-cgfs in favour of libpam-cgfs2" "[ \"\$(status_of libpam-cgfs)\" != ii ] && [ \"\$(status_of libpam-cgfs2)\" = ii ]"
+  check "/etc/pam.d is as the administrator had it with LXC's module (the same line)" "[ \"\$(snapshot)\" = \"\$with_lxc\" ]"
+  check "the module file is ours" "cmp -s $root$arch_lib/pam_cgfs.so $root.ours/$arch_lib/pam_cgfs.so"
+  dpkg_root --purge libpam-cgfs2
+  check "after purge /etc/pam.d is back to what it was before either module" "[ \"\$(snapshot)\" = \"\$baseline\" ]"
+  check "and no module file is left" "[ ! -e $root$arch_lib/pam_cgfs.so ]"
   exit $fail
 fi
 
-src=$(cd "$1" && pwd) work=$2
+src=$(cd "$1" && pwd) work=$2 sandbox=${3:-} reference_dir=${4:-}
 if [ "$(id -u)" != 0 ]; then
   echo "SKIP: dpkg --root and the overlay root file system need root"
   exit 77
@@ -79,16 +110,63 @@ mkdir -p "$work/src"
 host_state() { md5sum /etc/pam.d/* /var/lib/dpkg/status 2>/dev/null; }
 before=$(host_state)
 
+# LXC's package, to install over: the copy `ninja fetch-reference` downloaded, else downloaded
+# here (apt-get download: never installed on the host).
+lxc_deb=$(ls "$reference_dir"/download/libpam-cgfs_*.deb 2>/dev/null | head -n 1 || true)
+if [ -z "$lxc_deb" ]; then
+  mkdir -p "$work/lxc" && (cd "$work/lxc" && apt-get download libpam-cgfs >/dev/null 2>&1) || true
+  lxc_deb=$(ls "$work"/lxc/libpam-cgfs_*.deb 2>/dev/null | head -n 1 || true)
+fi
+if [ -z "$lxc_deb" ]; then
+  echo "FAIL: Debian's libpam-cgfs could not be downloaded (apt-get download libpam-cgfs): the upgrade from LXC's module is not tested"
+  exit 1
+fi
+
 # Build from a copy of the tracked (and untracked, not ignored) files: never from a build dir.
 (cd "$src" && { git ls-files -co --exclude-standard 2>/dev/null || find . -path ./build\* -prune -o -type f -print; } |
   tar -cf - -T -) | tar -xf - -C "$work/src"
 start=$SECONDS
 (cd "$work/src" && dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1) || { tail -40 "$work/build.log"; exit 1; }
-echo "built $(ls "$work"/cgfs_*.deb) in $((SECONDS - start)) s"
-deb=$(ls "$work"/cgfs_*_*.deb)
+deb=$(ls "$work"/libpam-cgfs2_*_*.deb)
+echo "built $deb in $((SECONDS - start)) s"
 
 rc=0
-unshare --mount --propagation private -- "$0" --inside "$deb" "$work/root" || rc=$?
+# lintian at its strictest levels: no error, no warning, no hardening tag (informational tags
+# are printed for the record).
+if command -v lintian >/dev/null; then
+  lint=$(lintian --pedantic -I "$work"/*.changes 2>&1 || true)
+  echo "lintian --pedantic -I:"
+  echo "${lint:-(nothing)}" | sed 's/^/  /'
+  if grep -E '^(E|W): |hardening' <<<"$lint"; then
+    echo "FAIL: lintian reports errors, warnings or hardening tags"
+    rc=1
+  else
+    echo "ok: lintian: no error, warning or hardening tag"
+  fi
+else
+  echo "FAIL: lintian is not installed (tests/install-deps installs it)"
+  rc=1
+fi
+
+# Hardening (debian/rules: hardening=+all): the module's own code compiled with dpkg-buildflags'
+# -O2 and -D_FORTIFY_SOURCE=2; both binaries bound now (BIND_NOW), cgfsctl a PIE.
+hardening() {
+  local compile so=$work/src/debian/libpam-cgfs2/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/security/pam_cgfs.so
+  local ctl=$work/src/debian/libpam-cgfs2/usr/sbin/cgfsctl
+  compile=$(grep -- '-c ../pam/pam_cgfs.cpp' "$work/build.log" || true)
+  grep -q -- '-D_FORTIFY_SOURCE=2' <<<"$compile" && grep -q -- ' -O2 ' <<<"$compile" || { echo "FAIL: pam_cgfs.cpp not compiled with -O2 -D_FORTIFY_SOURCE=2: $compile"; return 1; }
+  readelf -d "$so" | grep -q 'FLAGS_1.*NOW' || { echo "FAIL: pam_cgfs.so is not bound now"; return 1; }
+  readelf -d "$ctl" | grep -q 'FLAGS_1.*NOW.*PIE\|FLAGS_1.*PIE.*NOW' || { echo "FAIL: cgfsctl is not a PIE bound now"; return 1; }
+  echo "ok: hardening: module compiled with -O2 -D_FORTIFY_SOURCE=2, both bound now, cgfsctl a PIE"
+}
+hardening || rc=1
+
+unshare --mount --propagation private -- "$0" --inside "$deb" "$work/root" "$lxc_deb" || rc=$?
+
+# debian/tests (autopkgtest) against the package installed in a throwaway container.
+if [ -n "$sandbox" ]; then
+  "$(dirname "$0")/autopkgtest.sh" "$sandbox" "$deb" "$work/src" || rc=1
+fi
 
 after=$(host_state)
 if [ "$before" != "$after" ]; then
