@@ -350,7 +350,7 @@ void hostile_names(Layout layout)
     INFO(r.describe());
     const Lines tree = {
         "/user",
-        "├── alice [owner alice]",
+        "├── alice [owner root]",
         "│   └── 0 [owner alice, 1 process]",
         "│       ├── \\x1b[1Aup",
         "│       ├── \\x1b]0;owned\\x07",
