@@ -9,6 +9,8 @@
 #include "layouts.hpp"
 #include "util.hpp"
 
+#include "session.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <csignal>
@@ -261,7 +263,7 @@ void reaped_and_recreated_under_an_open(Layout layout)
 // for one of her own (rmdir + mkdir; refused, /user/alice is root's), then the swap is made the
 // way only root could (rmdir, mkdir, chown to alice). The open must not enter that cgroup nor
 // chown anything in it: it takes index 1. On cgroup2 the same for the session leaf: stopped
-// before its mkdir of <0>/session, alice cannot make it (<0> is still root's), and one made
+// before its mkdir of the leaf <0>/init.scope, alice cannot make it (<0> is still root's), and one made
 // there and given to alice is not adopted.
 void swapped_under_an_open(Layout layout, const std::string& key, const std::string& point, const std::string& victim)
 {
@@ -315,7 +317,8 @@ void swapped_session(Layout layout)
 
 void swapped_leaf(Layout layout)
 {
-    swapped_under_an_open(layout, "unified", "mkdir session", "/user/alice/0/session");
+    swapped_under_an_open(layout, "unified", std::string("mkdir ") + cgfs::kSessionLeaf,
+                          std::string("/user/alice/0/") + cgfs::kSessionLeaf);
 }
 
 } // namespace
