@@ -31,14 +31,6 @@ struct Node {
     std::vector<Node> children;
 };
 
-bool is_index(std::string_view name)
-{
-    long value = 0;
-    const auto [ptr, ec] = std::from_chars(name.data(), name.data() + name.size(), value);
-    return !name.empty() && ec == std::errc() && ptr == name.data() + name.size() && value >= 0 &&
-           (name.size() == 1 || name[0] != '0');
-}
-
 std::size_t count_lines(const std::string& text)
 {
     return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
@@ -107,7 +99,7 @@ int status(const Args& args)
 {
     auto discovery = cgfs::discover();
     if (!discovery.ok()) {
-        std::fprintf(stderr, "cgfsctl status: %s\n", discovery.error().message().c_str());
+        (void)std::fprintf(stderr, "cgfsctl status: %s\n", discovery.error().message().c_str());
         return kExitWarn;
     }
     const auto& d = discovery.value();
@@ -126,7 +118,7 @@ int status(const Args& args)
                 int budget = cgfs::kMaxTreeEntries;
                 Node user = read_tree(fd.value().get(), name, 0, budget);
                 for (auto& child : user.children) {
-                    if (!is_index(child.name))
+                    if (cgfs::parse_session_index(child.name) < 0)
                         continue;
                     child.session = true;
                     if (auto child_fd = cgfs::fs::open_dir_at(fd.value().get(), child.name); child_fd.ok())

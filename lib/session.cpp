@@ -25,18 +25,6 @@ constexpr std::string_view kUserDir = "user";
 /// Enough of cgroup.procs to see whether it lists any pid.
 constexpr std::size_t kProcsProbeBytes = 64;
 
-/// Canonical decimal session index ("0", "17"; not "007", "-1", "1a"), else -1.
-long parse_index(std::string_view name)
-{
-    if (name.empty() || name.size() > 7 || (name.size() > 1 && name[0] == '0'))
-        return -1;
-    long value = -1;
-    const auto [ptr, ec] = std::from_chars(name.data(), name.data() + name.size(), value);
-    if (ec != std::errc() || ptr != name.data() + name.size() || value < 0 || value > kMaxSessionIndex)
-        return -1;
-    return value;
-}
-
 /// Canonical decimal uid of "user-<uid>.slice", else nullopt (systemd's user slice naming).
 bool is_user_slice_of(std::string_view component, uid_t uid)
 {
@@ -611,7 +599,7 @@ long Opener::reap(std::vector<Work>& works, std::set<long>& used)
     std::vector<long> window;
     if (auto sample = fs::sample_subdirs(first_work->user_dir_fd.get(), from, kReapSample); sample.ok()) {
         for (const auto& name : sample.value())
-            if (const long index = parse_index(name); index >= 0 && window.size() < kReapWindow)
+            if (const long index = parse_session_index(name); index >= 0 && window.size() < kReapWindow)
                 window.push_back(index);
     } else {
         debug(notes_, where(*first_work) + ": " + sample.error().message());
@@ -1043,6 +1031,17 @@ bool populated_at(int fd, int depth, int& budget)
 
 } // namespace
 
+long parse_session_index(std::string_view name)
+{
+    if (name.empty() || name.size() > 7 || (name.size() > 1 && name[0] == '0'))
+        return -1;
+    long value = -1;
+    const auto [ptr, ec] = std::from_chars(name.data(), name.data() + name.size(), value);
+    if (ec != std::errc() || ptr != name.data() + name.size() || value < 0 || value > kMaxSessionIndex)
+        return -1;
+    return value;
+}
+
 bool remove_tree(int parent_fd, const std::string& name, const std::string& where, Notes& notes)
 {
     int budget = kMaxTreeEntries;
@@ -1119,7 +1118,7 @@ ReapOutcome reap_stale_sessions(int user_dir_fd, const std::string& where, const
         return outcome;
     }
     for (const auto& name : names.value()) {
-        const long index = parse_index(name);
+        const long index = parse_session_index(name);
         if (index < 0)
             continue;
         const Staleness found = mode == ReapMode::dry_run ? stale_at(user_dir_fd, name, started)
@@ -1308,7 +1307,7 @@ SessionRecord find_session(const Discovery& discovery, const Selection& selectio
         if (!rel)
             continue;
         const auto parts = components(*rel);
-        if (parts.empty() || parse_index(parts[0]) < 0)
+        if (parts.empty() || parse_session_index(parts[0]) < 0)
             continue;
         HierarchySession hs;
         hs.version = h.version;
@@ -1318,7 +1317,7 @@ SessionRecord find_session(const Discovery& discovery, const Selection& selectio
         hs.base = base;
         hs.session = join_cgroup(user_dir, parts[0]);
         hs.leaf = h.self_cgroup;
-        record.index = parse_index(parts[0]);
+        record.index = parse_session_index(parts[0]);
         record.hierarchies.push_back(std::move(hs));
     }
     return record;

@@ -158,6 +158,11 @@ void close_session(const Discovery& discovery, const SessionRecord& record, pid_
 [[nodiscard]] SessionRecord find_session(const Discovery& discovery, const Selection& selection,
                                          const UserIdentity& user);
 
+/// The session index N a directory name below BASE/user/<name> stands for: the canonical decimal
+/// form ("0", "17"; not "007", "-1", "1a") up to kMaxSessionIndex, else -1. The one rule that open,
+/// reaping and cgfsctl share for what counts as a session cgroup (pam_cgfs(8) "Reaping").
+[[nodiscard]] long parse_session_index(std::string_view name);
+
 /// Removes the empty cgroup `name` below `parent_fd` and its empty descendants, bottom-up, within
 /// kMaxTreeDepth/kMaxTreeEntries: no more names are read from a directory than the removals
 /// still allowed, so a tree of any width costs bounded work. True when `name` is gone (or was
