@@ -103,7 +103,7 @@ const CommandHelp* find_command(std::string_view name)
 
 int usage_error(const std::string& text)
 {
-    std::fprintf(stderr, "cgfsctl: %s\n%s", text.c_str(), kUsage);
+    (void)std::fprintf(stderr, "cgfsctl: %s\n%s", text.c_str(), kUsage);
     return cgfsctl::kExitUsage;
 }
 
@@ -117,10 +117,10 @@ int run(const std::vector<std::string_view>& argv)
             const CommandHelp* asked = find_command(argv[1]);
             if (asked == nullptr)
                 return usage_error("help: unknown command '" + cgfs::escape_control(argv[1]) + "'");
-            std::fputs(asked->text.data(), stdout);
+            (void)std::fputs(asked->text.data(), stdout);
             return cgfsctl::kExitOk;
         }
-        std::fputs(kUsage, stdout);
+        (void)std::fputs(kUsage, stdout);
         return cgfsctl::kExitOk;
     }
     if (command == "--version" || command == "-V") {
@@ -134,7 +134,7 @@ int run(const std::vector<std::string_view>& argv)
     for (std::size_t i = 1; i < argv.size(); ++i) {
         const std::string_view a = argv[i];
         if (a == "--help" || a == "-h") {
-            std::fputs(help->text.data(), stdout);
+            (void)std::fputs(help->text.data(), stdout);
             return cgfsctl::kExitOk;
         }
         if (a == "--json" && command != "reap") {
@@ -170,9 +170,9 @@ int main(int argc, char** argv)
             args.emplace_back(argv[i]);
         return run(args);
     } catch (const std::bad_alloc&) {
-        std::fputs("cgfsctl: out of memory\n", stderr);
+        (void)std::fputs("cgfsctl: out of memory\n", stderr);
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "cgfsctl: %s\n", e.what());
+        (void)std::fprintf(stderr, "cgfsctl: %s\n", e.what());
     }
     return cgfsctl::kExitWarn;
 }

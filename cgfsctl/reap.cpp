@@ -17,12 +17,12 @@ namespace cgfsctl {
 int reap(const Args& args)
 {
     if (!args.dry_run && ::geteuid() != 0) {
-        std::fprintf(stderr, "cgfsctl reap: must run as root (or use --dry-run)\n");
+        (void)std::fprintf(stderr, "cgfsctl reap: must run as root (or use --dry-run)\n");
         return kExitWarn;
     }
     auto discovery = cgfs::discover();
     if (!discovery.ok()) {
-        std::fprintf(stderr, "cgfsctl reap: %s\n", discovery.error().message().c_str());
+        (void)std::fprintf(stderr, "cgfsctl reap: %s\n", discovery.error().message().c_str());
         return kExitWarn;
     }
     // Everything made before this moment and empty is stale: the same rule an open applies with
