@@ -1,6 +1,8 @@
 // cgfs: user name validation (see user_name.hpp).
 #include "user_name.hpp"
 
+#include "escape.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <climits>
@@ -37,6 +39,10 @@ Result<void> validate_user_name(std::string_view name)
         if (byte < 0x20 || byte == 0x7f)
             return make_error(EINVAL, "user name contains a control character");
     }
+    // A name that the logs would have to escape (C1 controls such as CSI, bytes that are not
+    // UTF-8) reaches ls, /proc/<pid>/cgroup and terminals raw once it is a directory name.
+    if (escape_control(name) != name)
+        return make_error(EINVAL, "user name contains a C1 control character or bytes that are not UTF-8");
     if (std::find(std::begin(kKernelFiles), std::end(kKernelFiles), name) != std::end(kKernelFiles))
         return make_error(EINVAL, "user name '" + std::string(name) + "' is a cgroup kernel file name");
     const std::size_t dot = name.find('.');

@@ -77,6 +77,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FUZZ_CHECK(name.size() <= NAME_MAX);
         FUZZ_CHECK(name.find('/') == std::string_view::npos);
         FUZZ_CHECK(std::none_of(name.begin(), name.end(), is_control));
+        FUZZ_CHECK(is_clean_utf8(name)); // what the logs would escape is refused
         FUZZ_CHECK(name != "tasks" && name != "notify_on_release" && name != "release_agent");
         FUZZ_CHECK(name.rfind("cgroup.", 0) != 0 && name.rfind("memory.", 0) != 0 && name.rfind("cpuset.", 0) != 0 &&
                    name.rfind("freezer.", 0) != 0);

@@ -1,4 +1,4 @@
-// Unit tests for lib/user_name.hpp: every refusal of SPEC §6 and names that must pass.
+// Unit tests for lib/user_name.hpp: every refusal of pam_cgfs(8) SECURITY and names that must pass.
 #include "user_name.hpp"
 
 #include <catch2/catch.hpp>
@@ -33,6 +33,17 @@ TEST_CASE("user_name: accepts ordinary names", "[user_name]")
         CHECK(check(name) == "");
     }
     CHECK(check(std::string(255, 'a')) == "");
+}
+
+TEST_CASE("user_name: refuses C1 controls and bytes that are not UTF-8", "[user_name]")
+{
+    for (const std::string& name :
+         {std::string("x\xc2\x9b"
+                      "2Jy"),
+          std::string("csi\x9b"), std::string("\xc3"), std::string("a\xc2\x85"), std::string("\xff\xfe")}) {
+        INFO("name of " << name.size() << " bytes");
+        CHECK(check(name) == refused("user name contains a C1 control character or bytes that are not UTF-8"));
+    }
 }
 
 TEST_CASE("user_name: refuses empty, dot and dot-dot", "[user_name]")
