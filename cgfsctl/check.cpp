@@ -356,10 +356,12 @@ constexpr const char* kDropInDir = "session-.scope.d";
 constexpr const char* kDropInFix = "install session-.scope.d/50-cgfs-delegate.conf ([Scope] Delegate=yes, shipped "
                                    "with cgfs) in /etc/systemd/system, run systemctl daemon-reload, log in again";
 
-/// The value of the last Delegate= assignment in a unit file's text, or nullopt.
+/// The value of the last Delegate= assignment in the [Scope] section of a unit file's text (white
+/// space around "=" allowed, comments skipped, systemd.syntax(7)), or nullopt.
 std::optional<std::string> delegate_setting(std::string_view text)
 {
     std::optional<std::string> value;
+    bool in_scope = false; // systemd.syntax(7): settings belong to the section they follow
     while (!text.empty()) {
         const std::size_t newline = text.find('\n');
         std::string_view line = text.substr(0, newline);
@@ -368,12 +370,24 @@ std::optional<std::string> delegate_setting(std::string_view text)
         if (start == std::string_view::npos)
             continue;
         line.remove_prefix(start);
-        constexpr std::string_view key = "Delegate=";
-        if (line.substr(0, key.size()) != key)
+        const std::size_t last = line.find_last_not_of(" \t\r");
+        line = line.substr(0, last + 1);
+        if (line.front() == '#' || line.front() == ';')
             continue;
-        line.remove_prefix(key.size());
-        const std::size_t end = line.find_last_not_of(" \t\r");
-        value = std::string(end == std::string_view::npos ? std::string_view() : line.substr(0, end + 1));
+        if (line.front() == '[') {
+            in_scope = line == "[Scope]"; // systemd.scope(5): Delegate= of a scope unit
+            continue;
+        }
+        const std::size_t equals = line.find('=');
+        if (!in_scope || equals == std::string_view::npos)
+            continue;
+        std::string_view key = line.substr(0, equals);
+        key = key.substr(0, key.find_last_not_of(" \t") + 1);
+        if (key != "Delegate")
+            continue;
+        std::string_view rest = line.substr(equals + 1);
+        const std::size_t first = rest.find_first_not_of(" \t");
+        value = std::string(first == std::string_view::npos ? std::string_view() : rest.substr(first));
     }
     return value;
 }

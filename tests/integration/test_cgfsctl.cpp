@@ -214,13 +214,18 @@ void check_systemd_scope(Layout layout)
         };
         c.sh(run);
         record("without");
-        write_etc(c, dropin, "[Scope]\nDelegate=yes\n");
+        // systemd.syntax(7): a comment, and white space around "=".
+        write_etc(c, dropin, "# cgfs\n[Scope]\nDelegate = yes\n");
         c.set_xattr("unified:" + scope, "trusted.delegate", "1");
         c.sh(run);
         record("with");
         write_etc(c, "/etc/systemd/system/session-.scope.d/60-local.conf", "[Scope]\nDelegate=no\n");
         c.sh(run);
         record("overridden");
+        // A Delegate= outside [Scope] is no setting of a scope unit (systemd.scope(5)).
+        write_etc(c, "/etc/systemd/system/session-.scope.d/60-local.conf", "[Service]\nDelegate=no\n");
+        c.sh(run);
+        record("other-section");
     });
     check_ran(r);
     INFO(r.describe());
@@ -240,8 +245,12 @@ void check_systemd_scope(Layout layout)
                 {"WARN systemd: /etc/systemd/system/session-.scope.d/60-local.conf: Delegate=no: logind's session "
                  "scopes are not delegated, so containers started from a login get no controllers on cgroup2",
                  fix});
-    for (const auto& line : r.driver("with").lines)
-        CHECK(line.rfind("WARN systemd", 0) != 0);
+    check_block(r.driver("other-section"), {"OK   systemd: " + dropin + ": Delegate=yes for logind's session scopes"});
+    for (const auto& label : {"with", "other-section"})
+        for (const auto& line : r.driver(label).lines) {
+            INFO(label << ": " << line);
+            CHECK(line.rfind("WARN systemd", 0) != 0);
+        }
 }
 
 void status_and_reap(Layout layout)
