@@ -25,22 +25,6 @@ constexpr std::string_view kUserDir = "user";
 /// Enough of cgroup.procs to see whether it lists any pid.
 constexpr std::size_t kProcsProbeBytes = 64;
 
-/// Canonical decimal uid of "user-<uid>.slice", else nullopt (systemd's user slice naming).
-bool is_user_slice_of(std::string_view component, uid_t uid)
-{
-    constexpr std::string_view prefix = "user-";
-    constexpr std::string_view suffix = ".slice";
-    if (component.size() <= prefix.size() + suffix.size() || component.substr(0, prefix.size()) != prefix ||
-        component.substr(component.size() - suffix.size()) != suffix)
-        return false;
-    const std::string_view digits = component.substr(prefix.size(), component.size() - prefix.size() - suffix.size());
-    if (digits.size() > 1 && digits[0] == '0')
-        return false;
-    unsigned long long value = 0;
-    const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    return ec == std::errc() && ptr == digits.data() + digits.size() && value == uid;
-}
-
 std::vector<std::string_view> components(std::string_view rel)
 {
     std::vector<std::string_view> parts;

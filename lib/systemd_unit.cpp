@@ -61,13 +61,18 @@ Result<bool> xattr_is_one(int fd, const char* name)
 
 } // namespace
 
+bool is_user_slice_of(std::string_view component, uid_t uid)
+{
+    return names_uid(component, "user-", ".slice", uid);
+}
+
 SystemdCgroup classify_systemd_cgroup(std::string_view cgroup, std::string_view base, uid_t uid)
 {
     const auto rel = cgroup_relative(cgroup, base);
     if (!rel)
         return SystemdCgroup::foreign;
     const auto parts = parts_of(*rel);
-    if (parts.size() < 3 || parts[0] != "user.slice" || !names_uid(parts[1], "user-", ".slice", uid))
+    if (parts.size() < 3 || parts[0] != "user.slice" || !is_user_slice_of(parts[1], uid))
         return SystemdCgroup::foreign;
     if (parts.size() == 3 && is_session_scope(parts[2]))
         return SystemdCgroup::session_scope;

@@ -27,6 +27,10 @@ enum class SystemdCgroup {
     other,         ///< anything else below the slice (a user service, a deeper cgroup)
 };
 
+/// True when the cgroup name `component` is systemd's slice of `uid`: "user-<uid>.slice" with the
+/// uid in canonical decimal (systemd.special(7) user.slice). Pure.
+[[nodiscard]] bool is_user_slice_of(std::string_view component, uid_t uid);
+
 /// Classifies the namespace-relative cgroup `cgroup` (pure; the uid is compared as a number,
 /// and the match is anchored at `base`, below which only root creates cgroups).
 [[nodiscard]] SystemdCgroup classify_systemd_cgroup(std::string_view cgroup, std::string_view base, uid_t uid);
