@@ -63,7 +63,7 @@ namespace {
 constexpr const char* kUsage = "usage: cgfsctl status [USER] [--json]\n"
                                "       cgfsctl reap [USER] [--dry-run]\n"
                                "       cgfsctl check [USER] [--json]\n"
-                               "       cgfsctl COMMAND --help | --help | --version\n";
+                               "       cgfsctl COMMAND --help | help [COMMAND] | --help | --version\n";
 
 /// `cgfsctl COMMAND --help`: what cgfsctl(8) COMMANDS says of each, in short.
 struct CommandHelp {

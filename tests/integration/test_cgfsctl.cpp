@@ -424,10 +424,10 @@ void help_and_version(Layout layout)
     check_ran(r);
     INFO(r.describe());
     CHECK(r.driver("version").lines == Lines{"cgfsctl " CGFS_VERSION, "exit=0"});
-    CHECK(r.driver("help").lines == Lines{"usage: cgfsctl status [USER] [--json]",
-                                          "       cgfsctl reap [USER] [--dry-run]",
-                                          "       cgfsctl check [USER] [--json]",
-                                          "       cgfsctl COMMAND --help | --help | --version", "exit=0"});
+    CHECK(r.driver("help").lines ==
+          Lines{"usage: cgfsctl status [USER] [--json]", "       cgfsctl reap [USER] [--dry-run]",
+                "       cgfsctl check [USER] [--json]",
+                "       cgfsctl COMMAND --help | help [COMMAND] | --help | --version", "exit=0"});
     CHECK(r.driver("help-status").lines.front() == "usage: cgfsctl status [USER] [--json]");
     CHECK(r.driver("help-status").lines.back() == "exit=0");
     CHECK(r.driver("help-reap").lines.front() == "usage: cgfsctl reap [USER] [--dry-run]");
