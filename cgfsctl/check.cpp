@@ -323,6 +323,17 @@ void check_delegate(Checker& c, const cgfs::Discovery& d)
           std::string(cgfs::kKernelDelegateList) + ": " + joined(cgfs::parse_controllers(list.value()), " "));
 }
 
+/// Whether this process is part of a login of `uid`: it runs as that uid, or sudo(8) started it
+/// from such a login (SUDO_UID). The session check reads this process's own cgroups, so from a
+/// root shell it says nothing about the user's logins.
+bool from_login_of(uid_t uid)
+{
+    if (::getuid() == uid)
+        return true;
+    const char* sudo_uid = std::getenv("SUDO_UID");
+    return sudo_uid != nullptr && std::to_string(uid) == sudo_uid;
+}
+
 void check_session(Checker& c, const cgfs::Discovery& d, const std::optional<cgfs::ModuleOptions>& options,
                    const passwd& pw)
 {
@@ -344,7 +355,10 @@ void check_session(Checker& c, const cgfs::Discovery& d, const std::optional<cgf
         else
             c.add(Level::warn, "session",
                   h.label() + ": this session sits in " + h.self_cgroup + ", which " + pw.pw_name + " cannot write",
-                  "log in again as " + std::string(pw.pw_name) + " once the module line is in place");
+                  from_login_of(pw.pw_uid)
+                      ? "log in again as " + std::string(pw.pw_name) + " once the module line is in place"
+                      : "this check runs as uid " + std::to_string(::getuid()) + ", not in a login of " + pw.pw_name +
+                            ": run it from her login (sudo cgfsctl check) to check her session");
     }
 }
 

@@ -170,7 +170,8 @@ void check_broken(Layout layout)
             "FAIL subids: /etc/subgid: alice has 0 subordinate gids; an unprivileged container needs 65536",
             "     fix: usermod --add-subgids FIRST-LAST alice (131072 ids for one level of nesting)",
             "WARN session: freezer: this session sits in /, which alice cannot write",
-            "     fix: log in again as alice once the module line is in place",
+            "     fix: this check runs as uid 0, not in a login of alice: run it from her login (sudo cgfsctl check) "
+            "to check her session",
             "WARN limits: /etc/security/cgfs.conf: line 1: 'lots' is not a valid value for pids.max; skipped",
             "OK   limits: /etc/security/cgfs.conf: none for alice",
             "exit=2",
