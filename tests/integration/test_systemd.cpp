@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -92,6 +93,21 @@ std::vector<std::string> alice_in(const std::string& service, const std::vector<
     return args;
 }
 
+// One login of alice as driver "main" with ARGS, and snapshots "before", "open" (then
+// `while_open`) and "closed" around it.
+void login_with_snapshots(Container& c, const std::vector<std::string>& args,
+                          const std::function<void()>& while_open = {})
+{
+    c.snapshot("before");
+    Driver d = c.start("main", args);
+    d.wait_held();
+    c.snapshot("open");
+    if (while_open)
+        while_open();
+    d.finish();
+    c.snapshot("closed");
+}
+
 // The hierarchies systemd tracks processes in: cgroup2, and on v1 and hybrid name=systemd.
 std::vector<std::string> scope_specs(Layout layout, const std::string& cgroup)
 {
@@ -151,13 +167,8 @@ void delegated_scope(Layout layout)
             c.mkdir("name=systemd:" + kScope);
         other = start_other(c, "unified:" + kScope);
         c.service("sshd", stock_args(layout));
-        c.snapshot("before");
-        Driver d = c.start("main", alice_in("sshd", scope_specs(layout, kScope), {"--act-as-user"}));
-        d.wait_held();
-        c.snapshot("open");
-        record_other(c, "other-open", other);
-        d.finish();
-        c.snapshot("closed");
+        login_with_snapshots(c, alice_in("sshd", scope_specs(layout, kScope), {"--act-as-user"}),
+                             [&] { record_other(c, "other-open", other); });
         record_other(c, "other-closed", other);
     });
     check_ran(r);
@@ -233,13 +244,8 @@ void undelegated_scope(Layout layout, bool user_mark)
             c.mkdir("name=systemd:" + kScope);
         other = start_other(c, "unified:" + kScope);
         c.service("sshd", stock_args(layout));
-        c.snapshot("before");
-        Driver d = c.start("main", alice_in("sshd", scope_specs(layout, kScope)));
-        d.wait_held();
-        c.snapshot("open");
-        record_other(c, "other-open", other);
-        d.finish();
-        c.snapshot("closed");
+        login_with_snapshots(c, alice_in("sshd", scope_specs(layout, kScope)),
+                             [&] { record_other(c, "other-open", other); });
     });
     check_ran(r);
     INFO(r.describe());
@@ -308,12 +314,7 @@ void login_from_the_leaf(Layout layout)
         if (layout == Layout::hybrid)
             c.mkdir("name=systemd:" + kScope, kAliceUid, kAliceUid);
         c.service("su", stock_args(layout));
-        c.snapshot("before");
-        Driver d = c.start("main", alice_in("su", scope_specs(layout, kLeaf)));
-        d.wait_held();
-        c.snapshot("open");
-        d.finish();
-        c.snapshot("closed");
+        login_with_snapshots(c, alice_in("su", scope_specs(layout, kLeaf)));
     });
     check_ran(r);
     INFO(r.describe());
@@ -341,12 +342,7 @@ void user_manager(Layout layout, const std::string& service, bool by_service)
         if (layout != Layout::v2)
             c.mkdir("name=systemd:" + kManager);
         c.service(service, stock_args(layout));
-        c.snapshot("before");
-        Driver d = c.start("main", alice_in(service, scope_specs(layout, kManager), {"--close-caller-uid", "1000"}));
-        d.wait_held();
-        c.snapshot("open");
-        d.finish();
-        c.snapshot("closed");
+        login_with_snapshots(c, alice_in(service, scope_specs(layout, kManager), {"--close-caller-uid", "1000"}));
     });
     check_ran(r);
     INFO(r.describe());
@@ -389,12 +385,7 @@ void below_user_manager(Layout layout)
         if (layout == Layout::hybrid)
             c.mkdir("name=systemd:" + service_cg, kAliceUid, kAliceUid);
         c.service("su", stock_args(layout));
-        c.snapshot("before");
-        Driver d = c.start("main", alice_in("su", scope_specs(layout, service_cg)));
-        d.wait_held();
-        c.snapshot("open");
-        d.finish();
-        c.snapshot("closed");
+        login_with_snapshots(c, alice_in("su", scope_specs(layout, service_cg)));
     });
     check_ran(r);
     INFO(r.describe());
