@@ -25,6 +25,9 @@ inline constexpr unsigned kMaxCpuNumber = 1U << 16;
 /// Formats sorted unique CPU numbers as a kernel cpu list with ranges ("0-3,8"), "" for none.
 [[nodiscard]] std::string format_cpu_list(const std::vector<unsigned>& cpus);
 
+/// The kernel's list of isolated CPUs (cpu-list format, e.g. "2-3").
+inline constexpr const char* kIsolatedCpus = "/sys/devices/system/cpu/isolated";
+
 /// Fills the v1 cpuset cgroup `child_fd` from its parent `parent_fd`: cpuset.cpus (parent's
 /// minus `isolated`; the parent's unchanged when that leaves nothing) and cpuset.mems where the
 /// child's are empty; with `created`, also cgroup.clone_children = 1. Never writes to the parent.

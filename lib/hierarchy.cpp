@@ -10,7 +10,6 @@ namespace cgfs {
 
 namespace {
 
-constexpr std::string_view kNamePrefix = "name=";
 constexpr std::string_view kInitScope = "/init.scope";
 
 /// v1 super options that are not controllers (cgroup-v1 docs, "mount options"; kernel
@@ -172,6 +171,21 @@ std::string Hierarchy::label() const
 bool Hierarchy::has_controller(std::string_view controller) const
 {
     return std::find(controllers.begin(), controllers.end(), controller) != controllers.end();
+}
+
+std::vector<std::string_view> cgroup_components(std::string_view rel)
+{
+    std::vector<std::string_view> parts;
+    while (!rel.empty()) {
+        const std::size_t slash = rel.find('/');
+        const std::string_view part = rel.substr(0, slash);
+        if (!part.empty())
+            parts.push_back(part);
+        if (slash == std::string_view::npos)
+            break;
+        rel.remove_prefix(slash + 1);
+    }
+    return parts;
 }
 
 std::string join_cgroup(std::string_view parent, std::string_view child)

@@ -110,6 +110,9 @@ Result<void> open_hierarchy_root(Hierarchy& h);
 /// space-separated names, cgroup-v2.rst "Core Interface Files").
 [[nodiscard]] std::vector<std::string> parse_controllers(std::string_view text);
 
+/// The non-empty components of a cgroup path: "a//b/" → {"a", "b"}. Views into `rel`.
+[[nodiscard]] std::vector<std::string_view> cgroup_components(std::string_view rel);
+
 /// Joins namespace-relative cgroup paths: join_cgroup("/a", "b/c") == "/a/b/c", ("/", "b") == "/b".
 [[nodiscard]] std::string join_cgroup(std::string_view parent, std::string_view child);
 

@@ -233,14 +233,6 @@ std::uint64_t number_or(std::string_view text, std::uint64_t fallback)
     return decimal(text).value_or(fallback);
 }
 
-const Hierarchy* hierarchy_of(const Discovery& discovery, const HierarchySession& hs)
-{
-    for (const auto& h : discovery.hierarchies)
-        if (h.version == hs.version && h.label() == hs.label)
-            return &h;
-    return nullptr;
-}
-
 bool offers(const Hierarchy& h, const std::string& controller)
 {
     if (h.version == CgroupVersion::v1)
@@ -380,46 +372,42 @@ Result<std::vector<KnobWrite>> translate_limit(const LimitRule& rule, CgroupVers
     return make_error(ENOTSUP, rule.limit + " '" + rule.value + "' has no cgroup v1 equivalent");
 }
 
-void apply_limits(const Discovery& discovery, const SessionRecord& record, const std::vector<LimitRule>& rules,
-                  Notes& notes, std::vector<Error>& failed)
+namespace {
+
+/// The first of `targets` that holds the controller of `limit`: v1 first (on a hybrid host the
+/// controllers live there), else cgroup2.
+const LimitTarget* target_of(const std::vector<LimitTarget>& targets, const std::string& limit)
 {
+    for (const auto version : {CgroupVersion::v1, CgroupVersion::v2})
+        for (const auto& target : targets)
+            if (target.hierarchy->version == version && offers(*target.hierarchy, limit_controller(limit, version)))
+                return &target;
+    return nullptr;
+}
+
+} // namespace
+
+std::vector<Error> apply_limits(const std::vector<LimitTarget>& targets, const std::vector<LimitRule>& rules,
+                                Notes& notes)
+{
+    std::vector<Error> failed;
     for (const auto& rule : rules) {
         const std::string origin = "limit " + rule.limit + " (line " + std::to_string(rule.line) + ")";
-        // The hierarchy that holds the limit's controller: v1 first (on a hybrid host the
-        // controllers live there), else cgroup2.
-        const Hierarchy* target = nullptr;
-        const HierarchySession* session = nullptr;
-        for (const auto version : {CgroupVersion::v1, CgroupVersion::v2}) {
-            for (const auto& hs : record.hierarchies) {
-                const Hierarchy* h = hierarchy_of(discovery, hs);
-                if (target == nullptr && hs.placement == Placement::created && h != nullptr && h->version == version &&
-                    h->root.valid() && offers(*h, limit_controller(rule.limit, version))) {
-                    target = h;
-                    session = &hs;
-                }
-            }
-        }
+        const LimitTarget* target = target_of(targets, rule.limit);
         if (target == nullptr) {
             notice(notes, origin + ": no hierarchy of this session offers the " +
                               limit_controller(rule.limit, CgroupVersion::v2) + " controller; not applied");
             continue;
         }
-        auto knobs = translate_limit(rule, target->version);
+        const Hierarchy& h = *target->hierarchy;
+        auto knobs = translate_limit(rule, h.version);
         if (!knobs.ok()) {
-            notice(notes, origin + ": " + target->label() + ": " + knobs.error().context + "; not applied");
-            continue;
-        }
-        const std::string user_dir = join_cgroup(join_cgroup(session->base, "user"), record.user.name);
-        auto rel = path_below_mount(*target, user_dir);
-        auto fd =
-            rel ? fs::open_path_at(target->root.get(), *rel) : Result<UniqueFd>(make_error(EXDEV, "outside the mount"));
-        if (!fd.ok()) {
-            failed.push_back(fd.error().wrap(target->label() + ": " + user_dir));
+            notice(notes, origin + ": " + h.label() + ": " + knobs.error().context + "; not applied");
             continue;
         }
         for (const auto& knob : knobs.value()) {
-            const std::string where = target->label() + ": " + join_cgroup(user_dir, knob.file);
-            if (auto written = fs::write_at(fd.value().get(), knob.file, knob.value); !written.ok()) {
+            const std::string where = h.label() + ": " + join_cgroup(target->user_dir, knob.file);
+            if (auto written = fs::write_at(target->user_dir_fd, knob.file, knob.value); !written.ok()) {
                 if (written.error().code == ENOENT) {
                     notice(notes,
                            origin + ": " + where + " does not exist (controller not enabled there); not applied");
@@ -431,6 +419,7 @@ void apply_limits(const Discovery& discovery, const SessionRecord& record, const
             debug(notes, origin + ": " + where + " = " + knob.value);
         }
     }
+    return failed;
 }
 
 } // namespace cgfs

@@ -7,7 +7,6 @@
 #include "hierarchy.hpp"
 #include "note.hpp"
 #include "result.hpp"
-#include "session.hpp"
 
 #include <functional>
 #include <string>
@@ -105,13 +104,21 @@ Result<std::vector<KnobWrite>> translate_limit(const LimitRule& rule, CgroupVers
 /// "blkio").
 [[nodiscard]] std::string limit_controller(std::string_view limit, CgroupVersion version);
 
-/// Writes `rules` on BASE/user/<name> in every hierarchy of `record` where open created that
-/// directory, choosing for each limit the hierarchy that holds its controller (a v1 hierarchy
-/// bound to it, else cgroup2 when its root offers it). A limit with no such hierarchy among the
-/// session's, an untranslatable one, or a limit file the kernel does not offer (controller not
-/// enabled for user/<name>) becomes a notice. A refused write becomes an Error in `failed`
-/// (context "<hierarchy>: <cgroup>/<file>: write '<value>'"); the other limits are still written.
-void apply_limits(const Discovery& discovery, const SessionRecord& record, const std::vector<LimitRule>& rules,
-                  Notes& notes, std::vector<Error>& failed);
+/// One hierarchy where an open created the session, with its BASE/user/<name> held open.
+struct LimitTarget {
+    const Hierarchy* hierarchy = nullptr;
+    int user_dir_fd = -1; ///< BASE/user/<name>, open
+    std::string user_dir; ///< its namespace-relative cgroup path, for messages
+};
+
+/// Writes `rules` on BASE/user/<name> of `targets`, choosing for each limit the first target that
+/// holds its controller (a v1 hierarchy bound to it, else cgroup2 when its root offers it). A
+/// limit with no such target, an untranslatable one, or a limit file the kernel does not offer
+/// (controller not enabled for user/<name>) becomes a notice; each write made, a debug note. A
+/// refused write is returned as an Error (context "<hierarchy>: <cgroup>/<file>: write
+/// '<value>'"); the other limits are still written (cgfs.conf(5): a refused limit does not undo
+/// the login).
+std::vector<Error> apply_limits(const std::vector<LimitTarget>& targets, const std::vector<LimitRule>& rules,
+                                Notes& notes);
 
 } // namespace cgfs

@@ -2,6 +2,7 @@
 #include "options.hpp"
 
 #include "note.hpp"
+#include "proc_cgroup.hpp"
 
 #include <algorithm>
 
@@ -9,7 +10,6 @@ namespace cgfs {
 
 namespace {
 
-constexpr std::string_view kNamePrefix = "name=";
 constexpr std::string_view kConfigPrefix = "config=";
 /// MAX_CGROUP_ROOT_NAMELEN in include/linux/cgroup-defs.h.
 constexpr std::size_t kMaxHierarchyName = 64;

@@ -9,7 +9,6 @@ namespace cgfs {
 namespace {
 
 constexpr std::string_view kDeletedSuffix = " (deleted)";
-constexpr std::string_view kNamePrefix = "name=";
 
 bool parse_line(std::string_view line, CgroupLine& out)
 {

@@ -11,6 +11,10 @@
 
 namespace cgfs {
 
+/// How a v1 named hierarchy is written in /proc/<pid>/cgroup, in its mount options and in the
+/// module's `-c` list: "name=X" (cgroups(7)).
+inline constexpr std::string_view kNamePrefix = "name=";
+
 /// One line. For cgroup2 the id is 0 and `controllers` and `name` are empty.
 struct CgroupLine {
     std::uint64_t hierarchy_id = 0;

@@ -1,9 +1,6 @@
 // pam_cgfs: PAM session module that gives each login its own delegated cgroup in every selected
 // hierarchy (man pam_cgfs(8)). A thin adapter: parse argv, resolve the user, call lib/, turn each
 // error into one pam_syslog line and one PAM code. Nothing throws across the C ABI.
-#include "cpuset.hpp"
-#include "delegation.hpp"
-#include "fs.hpp"
 #include "hierarchy.hpp"
 #include "limits.hpp"
 #include "options.hpp"
@@ -32,7 +29,6 @@ namespace {
 
 /// pam_set_data key for what close needs from open (pam_cgfs(8) "Closing and stale sessions").
 constexpr const char* kDataName = "pam_cgfs_session";
-constexpr const char* kIsolatedCpus = "/sys/devices/system/cpu/isolated";
 
 /// One log line through pam_syslog (never openlog in the host process), control characters
 /// escaped so no input can forge or split a line.
@@ -173,29 +169,31 @@ std::vector<cgfs::LimitRule> user_limits(pam_handle_t* pamh, const std::string& 
 void close_recorded(pam_handle_t* pamh, const cgfs::ModuleOptions& options, const cgfs::SessionRecord* record,
                     const Log& log);
 
-int open_session(pam_handle_t* pamh, int argc, const char** argv)
+/// pam_cgfs(8) RETURN VALUES: a handle holds one session. The one still open on it would be lost
+/// when this open records its own (pam_set_data replaces it), and its cgroups and process left
+/// behind: it is closed first.
+void close_previous(pam_handle_t* pamh, const cgfs::ModuleOptions& options, const char* user, const Log& log)
 {
-    const cgfs::ModuleOptions options = cgfs::parse_module_options(arguments(argc, argv));
-    const Log log(pamh, options.debug);
-    if (!read_options(options, log))
-        return PAM_SESSION_ERR;
+    const auto* previous = static_cast<const cgfs::SessionRecord*>(session_data(pamh));
+    if (previous == nullptr)
+        return;
+    log.notice("user " + quoted(previous->user.name) + ": the session still open on this PAM handle is closed " +
+               "before another one opens" + (user != nullptr ? " for " + quoted(user) : std::string()));
+    close_recorded(pamh, options, previous, log);
+}
 
-    const char* user = pam_user(pamh);
-    if (const auto* previous = static_cast<const cgfs::SessionRecord*>(session_data(pamh)); previous != nullptr) {
-        // pam_cgfs(8) RETURN VALUES: a handle holds one session. The one still open on it would
-        // be lost when this open records its own (pam_set_data replaces it), and its cgroups and
-        // process left behind: it is closed first.
-        log.notice("user " + quoted(previous->user.name) + ": the session still open on this PAM handle is closed " +
-                   "before another one opens" + (user != nullptr ? " for " + quoted(user) : std::string()));
-        close_recorded(pamh, options, previous, log);
-    }
+/// The account PAM_USER names, as the user database spells it (pam_cgfs(8) SECURITY: one account,
+/// one tree; a name service may match PAM_USER case-insensitively or by alias). nullopt, after
+/// one LOG_ERR line, for a missing or invalid name, an unknown or unreadable entry, or uid/gid -1.
+std::optional<cgfs::UserIdentity> resolve_account(pam_handle_t* pamh, const char* user, const Log& log)
+{
     if (user == nullptr) {
         log.error("no user: the PAM_USER item is not set");
-        return PAM_SESSION_ERR;
+        return std::nullopt;
     }
     if (auto valid = cgfs::validate_user_name(user); !valid.ok()) {
         log.error("refusing session: " + valid.error().message());
-        return PAM_SESSION_ERR;
+        return std::nullopt;
     }
     errno = 0;
     const passwd* pw = pam_modutil_getpwnam(pamh, user);
@@ -208,17 +206,14 @@ int open_session(pam_handle_t* pamh, int argc, const char** argv)
             log.error("user " + quoted(user) + ": not found in the user database");
         else
             log.error("user " + quoted(user) + ": the user database could not be read: " + std::strerror(lookup_errno));
-        return PAM_SESSION_ERR;
+        return std::nullopt;
     }
-    // pam_cgfs(8) SECURITY: one account, one tree. The tree, the limits and the record are those
-    // of the entry the user database returned, in its own spelling (a name service may match
-    // PAM_USER case-insensitively or by alias).
     const std::string account = pw->pw_name != nullptr ? pw->pw_name : "";
     if (account != user) {
         if (auto valid = cgfs::validate_user_name(account); !valid.ok()) {
             log.error("user " + quoted(user) + ": refusing session: the user database returns the name " +
                       quoted(account) + ": " + valid.error().message());
-            return PAM_SESSION_ERR;
+            return std::nullopt;
         }
         log.debug("user " + quoted(user) + ": the user database calls this account " + quoted(account));
     }
@@ -226,91 +221,101 @@ int open_session(pam_handle_t* pamh, int argc, const char** argv)
     if (pw->pw_uid == static_cast<uid_t>(-1) || pw->pw_gid == static_cast<gid_t>(-1)) {
         log.error("user " + quoted(account) + ": refusing session: uid " + std::to_string(pw->pw_uid) + ", gid " +
                   std::to_string(pw->pw_gid) + " in the user database (-1 is no owner, chown(2))");
-        return PAM_SESSION_ERR;
+        return std::nullopt;
     }
-    // Creating, chowning and moving into cgroups is root's work (in a container: the container's
-    // root). Refused up front, an unprivileged caller cannot end up half-moved into cgroups that
-    // the user happens to own already.
-    if (::geteuid() != 0) {
-        log.error("user " + quoted(account) + ": the caller is not root (euid " + std::to_string(::geteuid()) +
-                  "), so it cannot create and delegate cgroups");
-        return PAM_SESSION_ERR;
-    }
+    return cgfs::UserIdentity{account, pw->pw_uid, pw->pw_gid};
+}
 
+/// Creating, chowning and moving into cgroups is root's work (in a container: the container's
+/// root). Refused up front, an unprivileged caller cannot end up half-moved into cgroups that the
+/// user happens to own already. False, after one LOG_ERR line, when the caller is not root.
+bool caller_is_root(const cgfs::UserIdentity& user, const Log& log)
+{
+    if (::geteuid() == 0)
+        return true;
+    log.error("user " + quoted(user.name) + ": the caller is not root (euid " + std::to_string(::geteuid()) +
+              "), so it cannot create and delegate cgroups");
+    return false;
+}
+
+/// pam_cgfs(8) "The systemd user manager": user@<uid>.service is Delegate=yes, so its cgroups are
+/// the user's already, and its close runs in (sd-pam) after dropping to the user's uid, where
+/// nothing could be moved out or removed. It gets no session, so it holds no index.
+bool is_user_manager(pam_handle_t* pamh, const cgfs::Discovery& discovery, const cgfs::UserIdentity& user,
+                     const Log& log)
+{
+    if (pam_service(pamh) != cgfs::kUserManagerService && !cgfs::in_own_user_manager(discovery, user.uid))
+        return false;
+    log.debug("user " + quoted(user.name) + ": systemd user manager (service " + std::string(pam_service(pamh)) +
+              "): no session, its cgroup is delegated by systemd");
+    return true;
+}
+
+/// Keeps the opened session's record on the handle for close and logs how the open went. The
+/// session is open: logging is best effort from here on.
+void keep_record(pam_handle_t* pamh, std::unique_ptr<cgfs::SessionRecord> kept, const cgfs::OpenedSession& opened,
+                 const cgfs::Notes& notes, const Log& log)
+{
+    const cgfs::SessionRecord& record = *kept; // alive until pam_end, or until we return
+    const bool stored = pam_set_data(pamh, kDataName, kept.get(), cleanup_record) == PAM_SUCCESS;
+    if (stored)
+        (void)kept.release(); // owned by the PAM handle now; cleanup_record frees it
+    try {
+        log.notes(notes);
+        log.debug(stored ? describe(record)
+                         : "pam_set_data failed; close will find the session from /proc/self/cgroup");
+        // cgfs.conf(5): on user/<name>, whose limit files stay root's, so they bind every session
+        // of the user. A refused write does not undo the login (the previous value stays).
+        log.notes(opened.limit_notes);
+        for (const auto& error : opened.limit_errors)
+            log.error("user " + quoted(record.user.name) + ": limit not applied: " + error.message());
+    } catch (const std::bad_alloc&) {}
+}
+
+int open_session(pam_handle_t* pamh, int argc, const char** argv)
+{
+    const cgfs::ModuleOptions options = cgfs::parse_module_options(arguments(argc, argv));
+    const Log log(pamh, options.debug);
+    if (!read_options(options, log))
+        return PAM_SESSION_ERR;
+    const char* user = pam_user(pamh);
+    close_previous(pamh, options, user, log);
+    const auto account = resolve_account(pamh, user, log);
+    if (!account || !caller_is_root(*account, log))
+        return PAM_SESSION_ERR;
     auto found = cgfs::discover_and_select(options.list);
     if (!found.ok()) {
-        log.error("user " + quoted(account) + ": " + found.error().message());
+        log.error("user " + quoted(account->name) + ": " + found.error().message());
         return PAM_SESSION_ERR;
     }
     const cgfs::Discovery& discovery = found.value().discovery;
     const cgfs::Selection& selection = found.value().selection;
     log.notes(discovery.notes);
     log.notes(selection.notes);
-    // pam_cgfs(8) "The systemd user manager": user@<uid>.service is Delegate=yes, so its cgroups
-    // are the user's already, and its close runs in (sd-pam) after dropping to the user's uid,
-    // where nothing could be moved out or removed. It gets no session, so it holds no index.
-    if (pam_service(pamh) == cgfs::kUserManagerService || cgfs::in_own_user_manager(discovery, pw->pw_uid)) {
-        log.debug("user " + quoted(account) + ": systemd user manager (service " + std::string(pam_service(pamh)) +
-                  "): no session, its cgroup is delegated by systemd");
+    if (is_user_manager(pamh, discovery, *account, log))
         return PAM_SUCCESS;
-    }
     if (selection.chosen.empty()) {
-        log.error("user " + quoted(account) + ": no cgroup hierarchy selected (layout " +
+        log.error("user " + quoted(account->name) + ": no cgroup hierarchy selected (layout " +
                   std::string(cgfs::layout_name(discovery.layout)) + ")");
         return PAM_SESSION_ERR;
     }
-
     cgfs::OpenParams params;
-    params.user = cgfs::UserIdentity{account, pw->pw_uid, pw->pw_gid};
+    params.user = *account;
     params.pid = ::getpid();
     ::clock_gettime(CLOCK_REALTIME_COARSE, &params.started);
-    // Read only when a selected hierarchy uses them: the delegate list on cgroup2, the isolated
-    // CPUs for a v1 cpuset.
-    bool any_v2 = false;
-    bool any_cpuset = false;
-    for (const auto& chosen : selection.chosen) {
-        const cgfs::Hierarchy& h = discovery.hierarchies[chosen.index];
-        any_v2 = any_v2 || h.version == cgfs::CgroupVersion::v2;
-        any_cpuset = any_cpuset || (h.version == cgfs::CgroupVersion::v1 && h.has_controller("cpuset"));
-    }
-    if (any_v2)
-        if (auto list = cgfs::fs::read_path(cgfs::kKernelDelegateList); list.ok())
-            params.kernel_delegate_list = std::move(list).value();
-    if (any_cpuset)
-        if (auto isolated = cgfs::fs::read_path(kIsolatedCpus); isolated.ok())
-            params.isolated_cpus = cgfs::parse_cpu_list(isolated.value()).value_or(std::vector<unsigned>{});
-
-    const std::vector<cgfs::LimitRule> limits = user_limits(pamh, options.config, account.c_str(), pw->pw_uid, log);
-
+    params.limits = user_limits(pamh, options.config, account->name.c_str(), account->uid, log);
     // Allocated before the session exists, so that nothing after a successful open can fail for
     // want of memory (moving the record in does not allocate).
     auto kept = std::make_unique<cgfs::SessionRecord>();
     cgfs::Notes notes;
-    auto record = cgfs::open_session(discovery, selection, params, notes);
-    if (!record.ok()) {
+    auto opened = cgfs::open_session(discovery, selection, params, notes);
+    if (!opened.ok()) {
         log.notes(notes);
-        log.error("user " + quoted(account) + ": " + record.error().message());
+        log.error("user " + quoted(account->name) + ": " + opened.error().message());
         return PAM_SESSION_ERR;
     }
-    *kept = std::move(record).value();
-    const cgfs::SessionRecord& opened = *kept; // alive until pam_end, or until we return
-    const bool stored = pam_set_data(pamh, kDataName, kept.get(), cleanup_record) == PAM_SUCCESS;
-    if (stored)
-        (void)kept.release(); // owned by the PAM handle now; cleanup_record frees it
-    // The session is open: logging and limits are best effort from here on.
-    try {
-        log.notes(notes);
-        log.debug(stored ? describe(opened)
-                         : "pam_set_data failed; close will find the session from /proc/self/cgroup");
-        // cgfs.conf(5): on user/<name>, whose limit files stay root's, so they bind every session
-        // of the user. A refused write does not undo the login (the previous value stays).
-        cgfs::Notes limit_notes;
-        std::vector<cgfs::Error> failed;
-        cgfs::apply_limits(discovery, opened, limits, limit_notes, failed);
-        log.notes(limit_notes);
-        for (const auto& error : failed)
-            log.error("user " + quoted(account) + ": limit not applied: " + error.message());
-    } catch (const std::bad_alloc&) {}
+    *kept = std::move(opened.value().record);
+    keep_record(pamh, std::move(kept), opened.value(), notes, log);
     return PAM_SUCCESS;
 }
 

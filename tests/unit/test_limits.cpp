@@ -2,6 +2,8 @@
 // first-match rule, the v1 translation, and writing limits on user/<name> in a scratch tree.
 #include "limits.hpp"
 
+#include "fs.hpp"
+
 #include "test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -256,24 +258,25 @@ cgfs::Discovery tmp_hierarchies(const cgfs::test::TempDir& tmp, std::vector<std:
     return d;
 }
 
-cgfs::SessionRecord two_hierarchy_session(cgfs::Placement v2_placement)
+/// BASE/user/alice of the hierarchies of `d` where an open created the session, held open as
+/// open_session holds them: the v1 one always, the cgroup2 one when `v2_created`.
+struct Targets {
+    std::vector<cgfs::UniqueFd> fds;
+    std::vector<cgfs::LimitTarget> list;
+};
+
+Targets open_targets(const cgfs::Discovery& d, bool v2_created)
 {
-    cgfs::SessionRecord r;
-    r.user = {"alice", 1000, 1000};
-    r.index = 0;
-    for (const auto& [version, label] :
-         {std::pair{CgroupVersion::v1, "pids"}, std::pair{CgroupVersion::v2, "unified"}}) {
-        cgfs::HierarchySession h;
-        h.version = version;
-        h.label = label;
-        h.placement = version == CgroupVersion::v1 ? cgfs::Placement::created : v2_placement;
-        h.origin = "/";
-        h.base = "/";
-        h.session = "/user/alice/0";
-        h.leaf = h.session;
-        r.hierarchies.push_back(h);
+    Targets t;
+    for (const auto& h : d.hierarchies) {
+        if (h.version == CgroupVersion::v2 && !v2_created)
+            continue;
+        auto fd = cgfs::fs::open_path_at(h.root.get(), "user/alice");
+        REQUIRE(fd.ok());
+        t.list.push_back(cgfs::LimitTarget{&h, fd.value().get(), "/user/alice"});
+        t.fds.push_back(std::move(fd).value());
     }
-    return r;
+    return t;
 }
 
 Strings note_texts(const cgfs::Notes& notes)
@@ -299,8 +302,7 @@ TEST_CASE("limits: written on user/<name> in the hierarchy that holds the contro
     const auto c = cgfs::parse_limits("alice pids.max 10\nalice io.weight 8:0 300\nalice memory.max 1G\n"
                                       "alice cpu.weight 20\n");
     cgfs::Notes notes;
-    std::vector<cgfs::Error> failed;
-    cgfs::apply_limits(d, two_hierarchy_session(cgfs::Placement::created), c.rules, notes, failed);
+    const auto failed = cgfs::apply_limits(open_targets(d, true).list, c.rules, notes);
     CHECK(failed.empty());
     // pids: the v1 hierarchy wins over cgroup2; io only cgroup2 offers; memory.max's file is
     // missing (controller not enabled there); cpu nobody offers.
@@ -326,9 +328,9 @@ TEST_CASE("limits: untranslatable on v1, hierarchies not created by open, refuse
     const auto d = tmp_hierarchies(tmp, {"io"});
     const auto c = cgfs::parse_limits("alice pids.max 10\nalice io.weight 8:0 300\n");
     cgfs::Notes notes;
-    std::vector<cgfs::Error> failed;
-    // cgroup2 delegated in place (systemd): nothing is written there, so io.weight finds no home.
-    cgfs::apply_limits(d, two_hierarchy_session(cgfs::Placement::systemd_in_place), c.rules, notes, failed);
+    // cgroup2 delegated in place (systemd): open created nothing there, so it is no target and
+    // io.weight finds no home.
+    const auto failed = cgfs::apply_limits(open_targets(d, false).list, c.rules, notes);
     REQUIRE(failed.size() == 1);
     CHECK(failed[0].code == EISDIR);
     CHECK(failed[0].message() == "pids: /user/alice/pids.max: write '10': Is a directory");
