@@ -406,17 +406,9 @@ std::optional<std::string> delegate_setting(std::string_view text)
     return value;
 }
 
-/// pam_cgfs(8) "systemd session scopes": on a host booted with systemd whose module line selects
-/// cgroup2, whether logind's session scopes are Delegate=yes (the drop-in, as systemd reads it:
-/// a file name in a directory earlier in the search path masks the same name later, files apply
-/// in name order, the last Delegate= wins), and whether the scope this check runs in carries
-/// systemd's mark.
-void check_systemd(Checker& c, const cgfs::Discovery& d, const std::optional<cgfs::ModuleOptions>& options,
-                   const passwd& pw)
+/// The cgroup2 hierarchy the module line selects (all hierarchies without a line), or nullptr.
+const cgfs::Hierarchy* selected_v2(const cgfs::Discovery& d, const std::optional<cgfs::ModuleOptions>& options)
 {
-    struct stat st {};
-    if (::stat("/run/systemd/system", &st) != 0 || !S_ISDIR(st.st_mode))
-        return; // sd_booted(3): PID 1 is not systemd
     cgfs::ControllerList all;
     all.all = true;
     const cgfs::Selection selection = cgfs::select_hierarchies(d, options ? options->list : all);
@@ -424,8 +416,14 @@ void check_systemd(Checker& c, const cgfs::Discovery& d, const std::optional<cgf
     for (const auto& chosen : selection.chosen)
         if (d.hierarchies[chosen.index].version == cgfs::CgroupVersion::v2)
             v2 = &d.hierarchies[chosen.index];
-    if (v2 == nullptr)
-        return;
+    return v2;
+}
+
+/// logind's session scopes' Delegate= as systemd reads the session-.scope.d drop-ins: a file name
+/// in a directory earlier in the search path masks the same name later, files apply in name
+/// order, the last Delegate= wins. A finding either way.
+void check_dropins(Checker& c)
+{
     std::map<std::string, std::string> dropins; // file name -> path, highest precedence first
     for (const char* dir : kUnitDirs) {
         const std::string path = std::string(dir) + "/" + kDropInDir;
@@ -452,19 +450,25 @@ void check_systemd(Checker& c, const cgfs::Discovery& d, const std::optional<cgf
     }
     const bool off = !delegate || delegate->empty() || *delegate == "no" || *delegate == "false" ||
                      *delegate == "off" || *delegate == "0";
-    if (off)
-        c.add(Level::warn, "systemd",
-              delegate ? from + ": Delegate=" + *delegate +
-                             ": logind's session scopes are not delegated, so containers "
-                             "started from a login get no controllers on cgroup2"
-                       : std::string("no session-.scope.d drop-in with Delegate=yes: logind's session scopes are not "
-                                     "delegated, so containers started from a login get no controllers on cgroup2"),
-              kDropInFix);
-    else
+    if (!off) {
         c.add(Level::ok, "systemd", from + ": Delegate=" + *delegate + " for logind's session scopes");
+        return;
+    }
+    c.add(Level::warn, "systemd",
+          delegate ? from + ": Delegate=" + *delegate +
+                         ": logind's session scopes are not delegated, so containers "
+                         "started from a login get no controllers on cgroup2"
+                   : std::string("no session-.scope.d drop-in with Delegate=yes: logind's session scopes are not "
+                                 "delegated, so containers started from a login get no controllers on cgroup2"),
+          kDropInFix);
+}
 
-    const std::string base = cgfs::base_cgroup(*v2);
-    std::string scope = v2->self_cgroup;
+/// Whether the session scope this check runs in carries systemd's delegation mark (nothing when
+/// it does not run from a login of the user).
+void check_scope_mark(Checker& c, const cgfs::Hierarchy& v2, const passwd& pw)
+{
+    const std::string base = cgfs::base_cgroup(v2);
+    std::string scope = v2.self_cgroup;
     switch (cgfs::classify_systemd_cgroup(scope, base, pw.pw_uid)) {
     case cgfs::SystemdCgroup::session_leaf:
         scope = scope.substr(0, scope.rfind('/'));
@@ -474,7 +478,7 @@ void check_systemd(Checker& c, const cgfs::Discovery& d, const std::optional<cgf
     default:
         return; // not run from a login of the user: no scope to look at
     }
-    const auto fd = open_cgroup(*v2, scope);
+    const auto fd = open_cgroup(v2, scope);
     if (!fd)
         return;
     // Only root sees trusted.* xattrs; the user reads the user.delegate mark systemd sets beside it.
@@ -488,13 +492,29 @@ void check_systemd(Checker& c, const cgfs::Discovery& d, const std::optional<cgf
     }
     if (marked)
         c.add(Level::ok, "systemd",
-              v2->label() + ": " + scope +
+              v2.label() + ": " + scope +
                   " is delegated by systemd: containers started from this login get controllers");
     else
         c.add(Level::warn, "systemd",
-              v2->label() + ": " + scope +
+              v2.label() + ": " + scope +
                   " is not delegated by systemd: containers started from this login get no controllers",
               kDropInFix);
+}
+
+/// pam_cgfs(8) "systemd session scopes": on a host booted with systemd whose module line selects
+/// cgroup2, whether logind's session scopes are Delegate=yes, and whether the scope this check
+/// runs in carries systemd's mark.
+void check_systemd(Checker& c, const cgfs::Discovery& d, const std::optional<cgfs::ModuleOptions>& options,
+                   const passwd& pw)
+{
+    struct stat st {};
+    if (::stat("/run/systemd/system", &st) != 0 || !S_ISDIR(st.st_mode))
+        return; // sd_booted(3): PID 1 is not systemd
+    const cgfs::Hierarchy* v2 = selected_v2(d, options);
+    if (v2 == nullptr)
+        return;
+    check_dropins(c);
+    check_scope_mark(c, *v2, pw);
 }
 
 void check_limits(Checker& c, const std::string& path, const passwd& pw)
@@ -519,6 +539,46 @@ void check_limits(Checker& c, const std::string& path, const passwd& pw)
         c.add(Level::ok, "limits",
               path + ": " + pw.pw_name + ": " + rule.limit + " " + rule.value + " (line " + std::to_string(rule.line) +
                   ")");
+}
+
+/// Prints the findings (human, escaped as in status, or --json) and returns the exit code of the
+/// worst one (cgfsctl(8) EXIT STATUS).
+int report(const Checker& c, const std::string& name, bool json)
+{
+    Level worst = Level::ok;
+    std::size_t counts[3] = {0, 0, 0};
+    for (const auto& f : c.findings) {
+        worst = std::max(worst, f.level);
+        ++counts[static_cast<int>(f.level)];
+    }
+    if (json) {
+        Json findings = Json::array();
+        for (const auto& f : c.findings) {
+            Json j = {{"level", level_name(f.level)}, {"check", f.check}, {"message", f.message}};
+            if (!f.fix.empty())
+                j["fix"] = f.fix;
+            findings.push_back(j);
+        }
+        const Json out = {{"user", name}, {"worst", level_name(worst)}, {"findings", findings}};
+        std::cout << out.dump(2, ' ', true, Json::error_handler_t::replace) << '\n';
+    } else {
+        // Messages carry paths and cgroup names a user may have chosen: escaped as in status.
+        for (const auto& f : c.findings) {
+            std::printf("%-4s %s: %s\n", level_name(f.level), f.check.c_str(), cgfs::escape_control(f.message).c_str());
+            if (!f.fix.empty())
+                std::printf("     fix: %s\n", cgfs::escape_control(f.fix).c_str());
+        }
+        std::printf("check: %zu OK, %zu WARN, %zu FAIL\n", counts[0], counts[1], counts[2]);
+    }
+    switch (worst) {
+    case Level::ok:
+        return kExitOk;
+    case Level::warn:
+        return kExitWarn;
+    case Level::fail:
+        return kExitFail;
+    }
+    return kExitFail;
 }
 
 } // namespace
@@ -555,40 +615,7 @@ int check(const Args& args)
         check_limits(c, options ? options->config : std::string(cgfs::kLimitsConfig), *pw);
     }
 
-    Level worst = Level::ok;
-    std::size_t counts[3] = {0, 0, 0};
-    for (const auto& f : c.findings) {
-        worst = std::max(worst, f.level);
-        ++counts[static_cast<int>(f.level)];
-    }
-    if (args.json) {
-        Json findings = Json::array();
-        for (const auto& f : c.findings) {
-            Json j = {{"level", level_name(f.level)}, {"check", f.check}, {"message", f.message}};
-            if (!f.fix.empty())
-                j["fix"] = f.fix;
-            findings.push_back(j);
-        }
-        const Json out = {{"user", name}, {"worst", level_name(worst)}, {"findings", findings}};
-        std::cout << out.dump(2, ' ', true, Json::error_handler_t::replace) << '\n';
-    } else {
-        // Messages carry paths and cgroup names a user may have chosen: escaped as in status.
-        for (const auto& f : c.findings) {
-            std::printf("%-4s %s: %s\n", level_name(f.level), f.check.c_str(), cgfs::escape_control(f.message).c_str());
-            if (!f.fix.empty())
-                std::printf("     fix: %s\n", cgfs::escape_control(f.fix).c_str());
-        }
-        std::printf("check: %zu OK, %zu WARN, %zu FAIL\n", counts[0], counts[1], counts[2]);
-    }
-    switch (worst) {
-    case Level::ok:
-        return kExitOk;
-    case Level::warn:
-        return kExitWarn;
-    case Level::fail:
-        return kExitFail;
-    }
-    return kExitFail;
+    return report(c, name, args.json);
 }
 
 } // namespace cgfsctl

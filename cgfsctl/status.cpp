@@ -93,6 +93,73 @@ Json tree_json(const Node& node)
     return j;
 }
 
+/// The user/<name> trees below BASE/user (`user_cg`) of `h`, each session cgroup marked, with
+/// whether it is stale (the module's rule: parse_session_index, tree_populated).
+std::vector<Node> read_users(const cgfs::Hierarchy& h, const std::string& user_cg, const Args& args)
+{
+    std::vector<Node> users;
+    auto user_fd = open_cgroup(h, user_cg);
+    if (!user_fd)
+        return users;
+    for (const auto& name : user_names(user_fd->get(), args)) {
+        auto fd = cgfs::fs::open_dir_at(user_fd->get(), name);
+        if (!fd.ok())
+            continue;
+        int budget = cgfs::kMaxTreeEntries;
+        Node user = read_tree(fd.value().get(), name, 0, budget);
+        for (auto& child : user.children) {
+            if (cgfs::parse_session_index(child.name) < 0)
+                continue;
+            child.session = true;
+            if (auto child_fd = cgfs::fs::open_dir_at(fd.value().get(), child.name); child_fd.ok())
+                child.stale = !cgfs::tree_populated(child_fd.value().get());
+        }
+        users.push_back(std::move(user));
+    }
+    return users;
+}
+
+Json hierarchy_json(const cgfs::Hierarchy& h, const std::string& base, const std::string& user_cg,
+                    const std::vector<Node>& users)
+{
+    Json users_json = Json::array();
+    for (const auto& u : users) {
+        const std::string user_dir = cgfs::join_cgroup(user_cg, u.name);
+        Json sessions = Json::array();
+        for (const auto& s : u.children)
+            if (s.session)
+                sessions.push_back({{"index", std::stol(s.name)},
+                                    {"cgroup", cgfs::join_cgroup(user_dir, s.name)},
+                                    {"owner", s.owner},
+                                    {"processes", s.processes},
+                                    {"stale", s.stale}});
+        users_json.push_back({{"user", u.name},
+                              {"cgroup", user_dir},
+                              {"owner", u.owner},
+                              {"sessions", sessions},
+                              {"tree", tree_json(u)}});
+    }
+    return {{"hierarchy", h.label()},
+            {"version", h.version == cgfs::CgroupVersion::v1 ? 1 : 2},
+            {"mount", h.mount_point},
+            {"base", base},
+            {"users", users_json}};
+}
+
+void print_hierarchy(const cgfs::Hierarchy& h, const std::string& base, const std::string& user_cg,
+                     const std::vector<Node>& users, const Args& args)
+{
+    std::printf("%s at %s, BASE %s\n", cgfs::escape_control(describe(h)).c_str(),
+                cgfs::escape_control(h.mount_point).c_str(), cgfs::escape_control(base).c_str());
+    if (users.empty()) {
+        std::printf("  no session cgroups%s\n", args.user ? (" of " + *args.user).c_str() : "");
+        return;
+    }
+    std::printf("%s\n", cgfs::escape_control(user_cg).c_str());
+    for (std::size_t i = 0; i < users.size(); ++i)
+        print_tree(users[i], "", i + 1 == users.size(), true);
+}
+
 } // namespace
 
 int status(const Args& args)
@@ -108,58 +175,12 @@ int status(const Args& args)
         std::printf("layout: %s\n", std::string(cgfs::layout_name(d.layout)).c_str());
     for (const auto& h : d.hierarchies) {
         const std::string base = cgfs::base_cgroup(h);
-        const std::string user_cg = cgfs::join_cgroup(base, "user");
-        std::vector<Node> users;
-        if (auto user_fd = open_cgroup(h, user_cg)) {
-            for (const auto& name : user_names(user_fd->get(), args)) {
-                auto fd = cgfs::fs::open_dir_at(user_fd->get(), name);
-                if (!fd.ok())
-                    continue;
-                int budget = cgfs::kMaxTreeEntries;
-                Node user = read_tree(fd.value().get(), name, 0, budget);
-                for (auto& child : user.children) {
-                    if (cgfs::parse_session_index(child.name) < 0)
-                        continue;
-                    child.session = true;
-                    if (auto child_fd = cgfs::fs::open_dir_at(fd.value().get(), child.name); child_fd.ok())
-                        child.stale = !cgfs::tree_populated(child_fd.value().get());
-                }
-                users.push_back(std::move(user));
-            }
-        }
-        if (args.json) {
-            Json users_json = Json::array();
-            for (const auto& u : users) {
-                Json sessions = Json::array();
-                for (const auto& s : u.children)
-                    if (s.session)
-                        sessions.push_back({{"index", std::stol(s.name)},
-                                            {"cgroup", cgfs::join_cgroup(cgfs::join_cgroup(user_cg, u.name), s.name)},
-                                            {"owner", s.owner},
-                                            {"processes", s.processes},
-                                            {"stale", s.stale}});
-                users_json.push_back({{"user", u.name},
-                                      {"cgroup", cgfs::join_cgroup(user_cg, u.name)},
-                                      {"owner", u.owner},
-                                      {"sessions", sessions},
-                                      {"tree", tree_json(u)}});
-            }
-            out["hierarchies"].push_back({{"hierarchy", h.label()},
-                                          {"version", h.version == cgfs::CgroupVersion::v1 ? 1 : 2},
-                                          {"mount", h.mount_point},
-                                          {"base", base},
-                                          {"users", users_json}});
-            continue;
-        }
-        std::printf("%s at %s, BASE %s\n", cgfs::escape_control(describe(h)).c_str(),
-                    cgfs::escape_control(h.mount_point).c_str(), cgfs::escape_control(base).c_str());
-        if (users.empty()) {
-            std::printf("  no session cgroups%s\n", args.user ? (" of " + *args.user).c_str() : "");
-            continue;
-        }
-        std::printf("%s\n", cgfs::escape_control(user_cg).c_str());
-        for (std::size_t i = 0; i < users.size(); ++i)
-            print_tree(users[i], "", i + 1 == users.size(), true);
+        const std::string user_cg = cgfs::join_cgroup(base, cgfs::kUserDir);
+        const std::vector<Node> users = read_users(h, user_cg, args);
+        if (args.json)
+            out["hierarchies"].push_back(hierarchy_json(h, base, user_cg, users));
+        else
+            print_hierarchy(h, base, user_cg, users, args);
     }
     if (args.json)
         std::cout << out.dump(2, ' ', true, Json::error_handler_t::replace) << '\n';
