@@ -52,10 +52,9 @@ Result<UniqueFd> open_dir_at(int dirfd, std::string_view name)
 
 Result<UniqueFd> open_path_at(int dirfd, std::string_view rel)
 {
-    int fd = ::openat(dirfd, ".", kOpenDir);
-    if (fd < 0)
-        return make_error(errno, "open .");
-    UniqueFd current(fd);
+    // The first component is opened below `dirfd` itself: a copy of `dirfd` is made only for a
+    // path without components, which the caller gets back as the result.
+    UniqueFd current;
     std::size_t pos = 0;
     while (pos < rel.size()) {
         const std::size_t slash = rel.find('/', pos);
@@ -66,12 +65,17 @@ Result<UniqueFd> open_path_at(int dirfd, std::string_view rel)
             continue; // "a//b" and a leading or trailing '/'
         if (part == "." || part == "..")
             return make_error(EINVAL, describe("open", rel));
-        auto next = open_dir_at(current.get(), part);
+        auto next = open_dir_at(current.valid() ? current.get() : dirfd, part);
         if (!next.ok())
             return next.error();
         current = std::move(next).value();
     }
-    return current;
+    if (current.valid())
+        return current;
+    const int fd = ::openat(dirfd, ".", kOpenDir);
+    if (fd < 0)
+        return make_error(errno, "open .");
+    return UniqueFd(fd);
 }
 
 Result<bool> make_dir_at(int dirfd, std::string_view name, mode_t mode)
