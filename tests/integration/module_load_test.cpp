@@ -1,4 +1,4 @@
-// C03: the module loads completely, everywhere. A program linked only with libpam (and the C++
+// The module loads completely, everywhere. A program linked only with libpam (and the C++
 // runtime) dlopens the built module with RTLD_NOW|RTLD_LOCAL, resolves both entry points, and
 // checks the dynamic symbol table (exactly the two exports), `ldd -r` (no undefined symbol) and
 // DT_NEEDED (libpam, libc, ld.so; the C++ runtime and libasan/libubsan too in a sanitizer build).

@@ -78,9 +78,9 @@ show_tree() {
 }
 
 # The mounts (as cgroup_mounts prints them, on stdin) that the PAM line OPTIONS selects, as the
-# module does (SPEC §3): a controller selects the v1 hierarchy it is mounted in, or cgroup2 when
-# no v1 hierarchy is mounted; name=X the named one; unified the cgroup2 mount; all (or no -c)
-# every one.
+# module does (pam_cgfs(8) OPTIONS, BEHAVIOUR PER LAYOUT): a controller selects the v1 hierarchy
+# it is mounted in, or cgroup2 when no v1 hierarchy is mounted; name=X the named one; unified the
+# cgroup2 mount; all (or no -c) every one.
 selected_mounts() {
   local options=$1 list="" type mount key item i
   local -a words

@@ -3,7 +3,8 @@
 # N = 1, 2, ... the N-th malloc of pam_open_session fails. Every open must return (PAM_BUF_ERR,
 # PAM_SESSION_ERR or PAM_SUCCESS from the module; PAM_SYSTEM_ERR from libpam's own allocations;
 # any other code fails the test), leave the process in its cgroups of before after close, and
-# leave nothing of alice's; the host must never crash (STYLE: the module never crashes its host).
+# leave nothing of alice's; the host must never crash (pam_cgfs(8) RETURN VALUES: out of memory is
+# PAM_BUF_ERR).
 # One throwaway container per layout (v1 and hybrid: several hierarchies; v2 has one).
 #   oom-test.sh SANDBOX OOM_HOST MODULE
 set -euo pipefail

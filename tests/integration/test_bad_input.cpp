@@ -5,8 +5,8 @@
 // anywhere and the caller unmoved for a refusal; exactly the session's tree, owners, modes and
 // /proc/self/cgroup for a success. Environments that only the caller may see (a file bound over
 // /proc/<pid>/mountinfo) are made in the driver's own mount namespace (pam_driver
-// --private-mounts), so the snapshots still see the real trees. Behaviour: SPEC §1, §2, §3, §6 and
-// man/pam_cgfs.8 (OPTIONS, RETURN VALUES, LOGGING, SECURITY).
+// --private-mounts), so the snapshots still see the real trees. Behaviour: pam_cgfs(8) OPTIONS,
+// BEHAVIOUR PER LAYOUT, RETURN VALUES, LOGGING and SECURITY.
 #include "expect.hpp"
 #include "layouts.hpp"
 #include "util.hpp"
@@ -59,8 +59,9 @@ LogLines err(const std::string& text)
     return {{LOG_ERR, text}};
 }
 
-// What the module logs when the Debian line finds none of its hierarchies (SPEC §3: a listed
-// controller that is not mounted is a notice; nothing selectable is one LOG_ERR).
+// What the module logs when the Debian line finds none of its hierarchies (pam_cgfs(8) BEHAVIOUR
+// PER LAYOUT: a listed controller that is not mounted is a notice; nothing selectable is one
+// LOG_ERR).
 LogLines none_of_v1_core(const std::string& layout)
 {
     return {{LOG_NOTICE, "freezer: not mounted, skipped"},
@@ -267,7 +268,7 @@ std::vector<Row> user_rows()
         v.push_back(r);
     }
     {
-        Row r; // root is a user like any other (SPEC §4)
+        Row r; // root is a user like any other (pam_cgfs(8) "The cgroups of a session")
         r.label = "user root (uid 0)";
         r.args = kV1Args;
         r.user = "root";
@@ -316,7 +317,8 @@ std::vector<Row> user_rows()
     }
     for (Layout l : {Layout::v1, Layout::v2}) {
         // user/alice exists and belongs to bob (uid 1001): another user's cgroup is never
-        // chowned or reused (SPEC §4); the whole call fails and undoes what it made.
+        // chowned or reused (pam_cgfs(8) "Cgroups that already belong to the user"); the whole
+        // call fails and undoes what it made.
         Row r;
         r.label = "user/alice owned by another uid";
         r.layout = l;
@@ -347,7 +349,7 @@ std::vector<Row> option_rows()
         r.keys = std::move(keys);
         v.push_back(std::move(r));
     };
-    // No -c at all means all (SPEC §1).
+    // No -c at all means all (pam_cgfs(8) OPTIONS).
     for (Layout l : {Layout::v1, Layout::hybrid, Layout::v2}) {
         row("empty (no -c: all)", "", kPamSuccess, {}, layout_keys(l), l);
         v.back().selects_all = true;

@@ -139,8 +139,8 @@ void su_from_own_session(Layout layout)
 }
 
 // A session whose close never ran leaves an empty leaf; the next open reaps it. `age`: how long
-// ago the leftover was made (0: just now, before this open call -- SPEC 5 "older than the open
-// call"; 3600: a killed sshd an hour ago).
+// ago the leftover was made (0: just now, before this open call -- pam_cgfs(8) Reaping: "older
+// than the open call"; 3600: a killed sshd an hour ago).
 void stale_leaf_reaped(Layout layout, int age)
 {
     auto prof = core_profile(layout);

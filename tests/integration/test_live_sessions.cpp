@@ -1,6 +1,7 @@
 // Live sessions are never taken apart by someone else's open or close: a second login's reaping
 // and a close without open data leave every sub-cgroup of a session that still runs a process;
-// an unprivileged caller is refused before it can half-move itself (found in review, SPEC §5, C10).
+// an unprivileged caller is refused before it can half-move itself (pam_cgfs(8) "Closing and stale
+// sessions", RETURN VALUES).
 #include "expect.hpp"
 #include "layouts.hpp"
 
@@ -85,7 +86,8 @@ void dataless_close_keeps_live_session(Layout layout)
     check_unchanged(r.snap("before"), r.snap("after"));
     for (const auto& key : prof.keys) {
         check_sessions(r.snap("after"), key, "alice", kAliceUid, {0}, {session_dir(0) + "/c1"});
-        // Moved out to BASE: that much a close without data does (SPEC §5).
+        // Moved out to BASE: that much a close without data does (pam_cgfs(8) "Closing and stale
+        // sessions").
         check_proc_in(r.driver("close"), "cgroup_after_close", key, "/");
     }
     check_log(r, LOG_ERR, 0);
@@ -93,7 +95,8 @@ void dataless_close_keeps_live_session(Layout layout)
 
 // An unprivileged caller (alice herself, uid 1000) while she has a session open: alice owns
 // user/alice, so without the up-front refusal she could mkdir and enter a new index in some
-// hierarchies and then fail in others, left half-moved (C10: never).
+// hierarchies and then fail in others, left half-moved (pam_cgfs(8) RETURN VALUES:
+// never; a caller that is not root is refused first).
 void unprivileged_open_refused_with_live_session(Layout layout)
 {
     auto prof = core_profile(layout);
@@ -118,8 +121,8 @@ void unprivileged_open_refused_with_live_session(Layout layout)
 }
 
 // A failed open leaves a systemd cgroup it delegated in place with the user: another login of
-// the same user may already run in it (found in review: a failing login handed the scope back
-// to root under a successful one).
+// the same user may already run in it, so a failing login must not hand the scope back to root
+// under a successful one (pam_cgfs(8) RETURN VALUES, PAM_SESSION_ERR).
 void failed_open_keeps_in_place_delegation(Layout layout)
 {
     const std::string scope = "/user.slice/user-1000.slice/session-1.scope";

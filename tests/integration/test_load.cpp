@@ -195,7 +195,7 @@ void churn(Layout layout)
             const long total_ms = ms_since(t0);
             // Killed sessions of both users may still be there: the next login of each reaps them all
             // when the user has at most kFullReapBound entries, else looks at kReapWindow of them
-            // (SPEC §5 as bounded by issue 5); `cgfsctl reap` then removes every leftover.
+            // (pam_cgfs(8) Reaping); `cgfsctl reap` then removes every leftover.
             c.snapshot("closed");
             c.run("alice-final", user_args("alice"));
             c.run("bob-final", user_args("bob"));

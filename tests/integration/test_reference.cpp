@@ -99,7 +99,7 @@ TEST_CASE("reference: pure v2 with the stock line does nothing and reports succe
     });
     check_ran(r);
     INFO(r.describe());
-    CHECK(r.driver("main").code("open") == kPamSuccess); // ours: a delegated subtree (C04)
+    CHECK(r.driver("main").code("open") == kPamSuccess); // ours: a subtree (pam_cgfs(8) BEHAVIOUR PER LAYOUT)
     check_unchanged(r.snap("before"), r.snap("after"));
     check_proc_in(r.driver("main"), "cgroup", "unified", "/");
 }

@@ -1,6 +1,6 @@
 // What changes when a user has many sessions, and how close finds its hierarchies (issue 5).
 // Up to kFullReapBound entries in user/<name> an open reaps every leftover and takes the lowest
-// free index (SPEC §5 in full); above it, it looks at kReapWindow session cgroups sampled from
+// free index (pam_cgfs(8) Reaping); above it, it looks at kReapWindow session cgroups sampled from
 // the directory and searches for a free index from the number of entries, so a login costs the same with 20 or
 // 10,000 sessions of the user. `cgfsctl reap` removes the rest. Close finds the hierarchies where
 // open saw them (rediscover) and reads mountinfo again only when a mount changed in between.
@@ -156,7 +156,8 @@ void bounded_reaping(Layout layout)
     check_log(r, LOG_NOTICE, 0);
 }
 
-// Exactly kFullReapBound leftovers: SPEC §5 in full, every one reaped and index 0 taken.
+// Exactly kFullReapBound leftovers: complete reaping (pam_cgfs(8) Reaping), every one reaped and
+// index 0 taken.
 void full_reaping_at_the_bound(Layout layout)
 {
     const int count = static_cast<int>(cgfs::kFullReapBound);

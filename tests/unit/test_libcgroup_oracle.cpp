@@ -1,4 +1,4 @@
-// libcgroup 2.0.2 as an independent oracle (SPEC §7): on the machine it runs on, read-only, its
+// libcgroup 2.0.2 as an independent oracle: on the machine it runs on, read-only, its
 // view of the mounted controllers and their mount points must agree with cgfs::discover().
 // Named hierarchies (name=systemd) are opaque to Debian's libcgroup and never listed by it, so
 // they are left out of the comparison. libcgroup 2.0.2 also lists the controllers cgroup2 offers

@@ -1,4 +1,5 @@
-// Unit tests for lib/options.hpp: every rule of the module's argv (SPEC §1, options.hpp).
+// Unit tests for lib/options.hpp: every rule of the module's argv (pam_cgfs(8) OPTIONS,
+// options.hpp).
 #include "options.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,4 +1,5 @@
-// Unit tests for lib/selection.hpp: every rule of SPEC §3 on discoveries built from fixtures.
+// Unit tests for lib/selection.hpp: every rule of pam_cgfs(8) OPTIONS (-c) and BEHAVIOUR PER LAYOUT
+// on discoveries built from fixtures.
 #include "selection.hpp"
 
 #include "test_support.hpp"

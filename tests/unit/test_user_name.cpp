@@ -95,7 +95,7 @@ TEST_CASE("user_name: refuses kernel files of newer kernels (dmem.*, irq.pressur
 {
     // Linux 6.14 added the dmem controller (dmem.max, dmem.min, dmem.low, dmem.current,
     // dmem.capacity); cgroup-v2.rst lists irq.pressure (Linux 6.2+). Both name files in a
-    // cgroup2 directory, so a user of that name collides with them (SPEC §6).
+    // cgroup2 directory, so a user of that name collides with them (pam_cgfs(8) SECURITY).
     for (const std::string name : {"dmem.max", "dmem.current", "irq.pressure"}) {
         INFO(name);
         CHECK(check(name) == refused("user name '" + name + "' collides with cgroup kernel files"));

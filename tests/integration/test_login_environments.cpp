@@ -1,4 +1,8 @@
-// Field cases C01-C10 (shared/cases/README.md) on the layouts they name.
+// Login environments in which per-user cgroup modules have gone wrong on real hosts, each on the
+// layouts it concerns: systemd's user manager and logind's session scopes, a strict umask, a real
+// PAM stack loading the module, pure cgroup2 and hybrid hosts, controller selection, v1 cpusets,
+// hosts without systemd, and an unprivileged caller. Expected states: pam_cgfs(8) DESCRIPTION,
+// OPTIONS, BEHAVIOUR PER LAYOUT and RETURN VALUES.
 #include "expect.hpp"
 #include "layouts.hpp"
 #include "util.hpp"
@@ -55,9 +59,10 @@ Report open_hold_close(Layout layout, const std::string& args, const std::string
     });
 }
 
-// ---- C01 ---------------------------------------------------------------------------------
+// ---- systemd hosts: the user manager and logind's session scopes ---------------------------
+// pam_cgfs(8) "systemd user slices" and "The systemd user manager".
 
-void c01(Layout layout, const std::string& scope, const std::string& service, bool own_slice)
+void logind_scope(Layout layout, const std::string& scope, const std::string& service, bool own_slice)
 {
     std::string scope_spec = "name=systemd:" + scope;
     auto r = open_hold_close(layout, "-c freezer,memory,name=systemd", service,
@@ -94,7 +99,7 @@ void c01(Layout layout, const std::string& scope, const std::string& service, bo
 
 // The user manager's own PAM session gets nothing (pam_cgfs(8) "The systemd user manager"): its
 // cgroup is systemd's delegated unit, and its close could not undo a session (test_systemd.cpp).
-void c01_user_manager(Layout layout)
+void user_manager(Layout layout)
 {
     const std::string manager = "/user.slice/user-1000.slice/user@1000.service";
     auto r = open_hold_close(layout, "-c freezer,memory,name=systemd", "systemd-user",
@@ -113,17 +118,18 @@ void c01_user_manager(Layout layout)
     check_proc_in(d, "cgroup", "freezer", "/");
     check_log(r, LOG_ERR, 0);
 }
-void c01_session_scope(Layout l)
+void own_session_scope(Layout l)
 {
-    c01(l, "/user.slice/user-1000.slice/session-4.scope", "sshd", true);
+    logind_scope(l, "/user.slice/user-1000.slice/session-4.scope", "sshd", true);
 }
-void c01_foreign_scope(Layout l)
+void foreign_session_scope(Layout l)
 {
-    c01(l, "/user.slice/user-1001.slice/session-9.scope", "sshd", false);
+    logind_scope(l, "/user.slice/user-1001.slice/session-9.scope", "sshd", false);
 }
 
-// A look-alike path deeper down is not logind's slice (SPEC 4: anchored at BASE).
-void c01_lookalike(Layout layout)
+// A look-alike path deeper down is not logind's slice (pam_cgfs(8) "systemd user slices": the
+// match is anchored at BASE).
+void lookalike_slice(Layout layout)
 {
     std::string deep = "/srv/user.slice/user-1000.slice/session-4.scope";
     auto r = open_hold_close(layout, "-c name=systemd", "sshd", as("alice", "sshd", in_all({"name=systemd:" + deep})));
@@ -135,9 +141,11 @@ void c01_lookalike(Layout layout)
     check_proc_in(r.driver("main"), "cgroup", "name=systemd", "/user/alice/0");
 }
 
-// ---- C02 ---------------------------------------------------------------------------------
+// ---- a strict umask leaves a usable tree ---------------------------------------------------
+// pam_cgfs(8) "The cgroups of a session": modes are 0755 whatever the caller's umask, and the
+// umask reads back unchanged.
 
-void c02(Layout layout, const std::string& umask_value)
+void strict_umask(Layout layout, const std::string& umask_value)
 {
     std::string args = layout == Layout::v1 ? "-c freezer,memory" : "-c unified";
     std::vector<std::string> keys =
@@ -155,18 +163,18 @@ void c02(Layout layout, const std::string& umask_value)
     check_log(r, LOG_ERR, 0);
 }
 
-void c02_077(Layout l)
+void umask_077(Layout l)
 {
-    c02(l, "077");
+    strict_umask(l, "077");
 }
-void c02_027(Layout l)
+void umask_027(Layout l)
 {
-    c02(l, "027");
+    strict_umask(l, "027");
 }
 
-// ---- C03: a real stack loads the module ---------------------------------------------------
+// ---- a real stack loads the module ---------------------------------------------------------
 
-void c03_stack(Layout layout)
+void real_stack_loads(Layout layout)
 {
     auto prof = core_profile(layout);
     auto r = open_hold_close(layout, prof.args, "login", as("alice", "login"));
@@ -178,10 +186,13 @@ void c03_stack(Layout layout)
     check_log(r, LOG_ERR, 0);
 }
 
-// ---- C04 ---------------------------------------------------------------------------------
+// ---- pure cgroup2 with the stock line: a usable delegated subtree --------------------------
+// pam_cgfs(8) BEHAVIOUR PER LAYOUT (Unified) and Delegation: PAM_SUCCESS only with a subtree that
+// alice can really use.
 
-// `selected`: the controllers `args` selects (SPEC §3; only those are enabled down the tree).
-void c04(const std::string& args, const std::set<std::string>& selected)
+// `selected`: the controllers `args` selects (pam_cgfs(8) BEHAVIOUR PER LAYOUT; only those are
+// enabled down the tree).
+void pure_v2_delegation(const std::string& args, const std::set<std::string>& selected)
 {
     // In the shape of a booted host: PID 1 in /init.scope, the login service in a cgroup of its
     // own, so BASE holds no process and may enable what it is offered (cgroup-v2.rst: no
@@ -217,11 +228,13 @@ void c04(const std::string& args, const std::set<std::string>& selected)
     check_log(r, LOG_ERR, 0);
 }
 
-// ---- C05 / C06 ---------------------------------------------------------------------------
+// ---- hybrid: cgroup2 only when unified is listed -------------------------------------------
+// pam_cgfs(8) BEHAVIOUR PER LAYOUT (Hybrid): without unified nothing under the cgroup2 mount is
+// created or chowned; with it, the scope gets exactly the delegation files.
 
 const std::string kScope2 = "/user.slice/user-1000.slice/session-2.scope";
 
-void c05(Layout layout)
+void hybrid_without_unified(Layout layout)
 {
     auto r = open_hold_close(layout, "-c freezer,memory,name=systemd", "login",
                              as("alice", "login", in_all({"name=systemd:" + kScope2, "unified:" + kScope2})),
@@ -245,7 +258,7 @@ void c05(Layout layout)
     check_log(r, LOG_ERR, 0);
 }
 
-void c06(Layout layout)
+void hybrid_with_unified(Layout layout)
 {
     auto r = open_hold_close(
         layout, "-c freezer,memory,name=systemd,unified", "login",
@@ -283,9 +296,10 @@ void c06(Layout layout)
     check_log(r, LOG_ERR, 0);
 }
 
-// ---- C07 ---------------------------------------------------------------------------------
+// ---- controller selection: every listed one, a hierarchy once, bad lists loudly ------------
+// pam_cgfs(8) OPTIONS (-c) and BEHAVIOUR PER LAYOUT (Legacy).
 
-void c07_all(const std::string& args)
+void selects_all(const std::string& args)
 {
     auto r = open_hold_close(Layout::v1, args, "login", as("alice", "login"));
     check_ran(r);
@@ -303,7 +317,7 @@ void c07_all(const std::string& args)
 // The host mounts cpu and cpuacct separately (a controller lives in one hierarchy only, so the
 // container cannot co-mount them); "handled once" is tested with the same hierarchy mounted
 // twice instead.
-void c07_mounted_twice()
+void mounted_twice()
 {
     auto r = open_hold_close(Layout::v1, "-c freezer", "login", as("alice", "login"), [](Container& c) {
         c.sh("mkdir /sys/fs/cgroup/freezer-again && "
@@ -332,7 +346,7 @@ std::set<std::string> v1_keys_of(const std::vector<std::string>& controllers)
     return out;
 }
 
-void c07_cpu(const std::vector<std::string>& controllers)
+void selects_cpu(const std::vector<std::string>& controllers)
 {
     std::string list;
     for (const auto& c : controllers)
@@ -353,7 +367,7 @@ void c07_cpu(const std::vector<std::string>& controllers)
     check_log(r, LOG_ERR, 0);
 }
 
-void c07_all_mixed()
+void all_mixed_refused()
 {
     // --no-close: close refuses the same options again (a second LOG_ERR, by design).
     auto r = open_hold_close(Layout::v1, "-c all,memory", "login", as("alice", "login", {"--no-close"}));
@@ -366,7 +380,7 @@ void c07_all_mixed()
         check_proc_in(r.driver("main"), "cgroup", key, "/");
 }
 
-void c07_unmounted_blkio()
+void unmounted_blkio()
 {
     auto r = open_hold_close(Layout::v1, "-c cpuset,blkio", "login", as("alice", "login"),
                              [](Container& c) { c.sh("umount /sys/fs/cgroup/blkio"); });
@@ -379,9 +393,10 @@ void c07_unmounted_blkio()
     check_log(r, LOG_ERR, 0);
 }
 
-// ---- C08 ---------------------------------------------------------------------------------
+// ---- v1 cpusets are never empty ------------------------------------------------------------
+// pam_cgfs(8) Controllers (cgroup v1 cpuset); cgroup-v1 cpusets.rst.
 
-void c08()
+void cpusets_never_empty()
 {
     auto r = open_hold_close(Layout::v1, "-c cpuset,freezer", "login", as("alice", "login", {"--act-as-user"}));
     check_ran(r);
@@ -418,7 +433,7 @@ void c08()
 }
 
 // A stale alice-owned leaf with empty cpus: repaired or refused, never success outside it.
-void c08_stale_empty_cpuset()
+void stale_empty_cpuset()
 {
     auto r = open_hold_close(Layout::v1, "-c cpuset,freezer", "login", as("alice", "login"), [](Container& c) {
         c.mkdir("cpuset:/user");
@@ -445,9 +460,10 @@ void c08_stale_empty_cpuset()
     }
 }
 
-// ---- C09 ---------------------------------------------------------------------------------
+// ---- hosts without systemd: name=systemd is a hierarchy like the others --------------------
+// pam_cgfs(8) BEHAVIOUR PER LAYOUT (Legacy).
 
-void c09_no_systemd()
+void name_systemd_without_systemd()
 {
     auto r = open_hold_close(Layout::v1, "-c freezer,memory,name=systemd", "login", as("alice", "login"));
     check_ran(r);
@@ -460,7 +476,7 @@ void c09_no_systemd()
     check_log(r, LOG_ERR, 0);
 }
 
-void c09_consolekit()
+void consolekit_left_alone()
 {
     const std::string ck = "/org/freedesktop/ConsoleKit/Session3";
     std::vector<std::string> in;
@@ -482,9 +498,12 @@ void c09_consolekit()
     check_log(r, LOG_ERR, 0);
 }
 
-// ---- C10 ---------------------------------------------------------------------------------
+// ---- success means the process is really there ---------------------------------------------
+// pam_cgfs(8) RETURN VALUES: PAM_SUCCESS means the process sits in its delegated cgroups; a
+// caller that is not root gets PAM_SESSION_ERR with nothing created; /proc/cgroups is never read
+// (BEHAVIOUR PER LAYOUT).
 
-void c10_unprivileged(Layout layout)
+void unprivileged_caller(Layout layout)
 {
     auto prof = core_profile(layout);
     auto r = open_hold_close(layout, prof.args, "login", as("alice", "login", {"--caller-uid", "1000"}));
@@ -499,7 +518,7 @@ void c10_unprivileged(Layout layout)
 }
 
 // /proc/cgroups hidden (an empty file bound over it): the module must not care.
-void c10_no_proc_cgroups(Layout layout)
+void no_proc_cgroups(Layout layout)
 {
     auto prof = core_profile(layout);
     auto r = open_hold_close(layout, prof.args, "login", as("alice", "login"),
@@ -516,79 +535,79 @@ void c10_no_proc_cgroups(Layout layout)
 
 } // namespace
 
-CGFS_LAYOUT_TEST("C01: user@1000.service gets no session", "[c01]", c01_user_manager, v1)
-CGFS_LAYOUT_TEST("C01: user@1000.service gets no session", "[c01]", c01_user_manager, hybrid)
-CGFS_LAYOUT_TEST("C01: session scope kept in place (sshd)", "[c01]", c01_session_scope, v1)
-CGFS_LAYOUT_TEST("C01: session scope kept in place (sshd)", "[c01]", c01_session_scope, hybrid)
-CGFS_LAYOUT_TEST("C01: bob's scope is foreign to alice", "[c01]", c01_foreign_scope, v1)
-CGFS_LAYOUT_TEST("C01: bob's scope is foreign to alice", "[c01]", c01_foreign_scope, hybrid)
-CGFS_LAYOUT_TEST("C01: a look-alike slice below BASE is foreign", "[c01]", c01_lookalike, v1)
+CGFS_LAYOUT_TEST("systemd user manager: user@1000.service gets no session", "[user-manager]", user_manager, v1)
+CGFS_LAYOUT_TEST("systemd user manager: user@1000.service gets no session", "[user-manager]", user_manager, hybrid)
+CGFS_LAYOUT_TEST("logind scope: alice's own scope kept in place (sshd)", "[logind-scope]", own_session_scope, v1)
+CGFS_LAYOUT_TEST("logind scope: alice's own scope kept in place (sshd)", "[logind-scope]", own_session_scope, hybrid)
+CGFS_LAYOUT_TEST("logind scope: bob's scope is foreign to alice", "[logind-scope]", foreign_session_scope, v1)
+CGFS_LAYOUT_TEST("logind scope: bob's scope is foreign to alice", "[logind-scope]", foreign_session_scope, hybrid)
+CGFS_LAYOUT_TEST("logind scope: a look-alike slice below BASE is foreign", "[logind-scope]", lookalike_slice, v1)
 
-CGFS_LAYOUT_TEST("C02: umask 077 leaves a usable tree", "[c02]", c02_077, v1)
-CGFS_LAYOUT_TEST("C02: umask 027 leaves a usable tree", "[c02]", c02_027, v1)
-CGFS_LAYOUT_TEST("C02: umask 077 leaves a usable tree, -c unified", "[c02]", c02_077, hybrid)
-CGFS_LAYOUT_TEST("C02: umask 027 leaves a usable tree, -c unified", "[c02]", c02_027, hybrid)
+CGFS_LAYOUT_TEST("strict umask: 077 leaves a usable tree", "[umask]", umask_077, v1)
+CGFS_LAYOUT_TEST("strict umask: 027 leaves a usable tree", "[umask]", umask_027, v1)
+CGFS_LAYOUT_TEST("strict umask: 077 leaves a usable tree, -c unified", "[umask]", umask_077, hybrid)
+CGFS_LAYOUT_TEST("strict umask: 027 leaves a usable tree, -c unified", "[umask]", umask_027, hybrid)
 
-CGFS_ALL_LAYOUTS("C03: a real stack loads the module", "[c03]", c03_stack)
+CGFS_ALL_LAYOUTS("module load: a real stack loads the module", "[module-load]", real_stack_loads)
 
-TEST_CASE("C04: pure v2 with the stock line delegates a usable subtree", "[v2][c04]")
+TEST_CASE("pure v2: the stock line delegates a usable subtree", "[v2][v2-delegation]")
 {
-    c04("-c freezer,memory,name=systemd", {"memory"});
+    pure_v2_delegation("-c freezer,memory,name=systemd", {"memory"});
 }
-TEST_CASE("C04: pure v2 with -c all delegates a usable subtree", "[v2][c04]")
+TEST_CASE("pure v2: -c all delegates a usable subtree", "[v2][v2-delegation]")
 {
-    c04("-c all", {"memory", "pids"});
-}
-
-CGFS_LAYOUT_TEST("C05: hybrid without unified leaves cgroup2 alone", "[c05]", c05, hybrid)
-CGFS_LAYOUT_TEST("C06: hybrid with unified delegates the scope", "[c06]", c06, hybrid)
-
-TEST_CASE("C07: -c all delegates every mounted hierarchy", "[v1][c07]")
-{
-    c07_all("-c all");
-}
-TEST_CASE("C07: no -c means all", "[v1][c07]")
-{
-    c07_all("");
-}
-TEST_CASE("C07: a hierarchy mounted twice is handled once", "[v1][c07]")
-{
-    c07_mounted_twice();
-}
-TEST_CASE("C07: -c cpu selects the cpu hierarchy only", "[v1][c07]")
-{
-    c07_cpu({"cpu"});
-}
-TEST_CASE("C07: -c cpu,cpuacct selects each hierarchy holding them once", "[v1][c07]")
-{
-    c07_cpu({"cpu", "cpuacct"});
-}
-TEST_CASE("C07: -c all,memory is refused loudly", "[v1][c07]")
-{
-    c07_all_mixed();
-}
-TEST_CASE("C07: an unmounted controller is a notice", "[v1][c07]")
-{
-    c07_unmounted_blkio();
+    pure_v2_delegation("-c all", {"memory", "pids"});
 }
 
-TEST_CASE("C08: cpusets are never empty", "[v1][c08]")
+CGFS_LAYOUT_TEST("hybrid: without unified, cgroup2 is left alone", "[hybrid-cgroup2]", hybrid_without_unified, hybrid)
+CGFS_LAYOUT_TEST("hybrid: with unified, the scope is delegated", "[hybrid-cgroup2]", hybrid_with_unified, hybrid)
+
+TEST_CASE("controller selection: -c all delegates every mounted hierarchy", "[v1][controller-selection]")
 {
-    c08();
+    selects_all("-c all");
 }
-TEST_CASE("C08: a stale leaf with empty cpus is repaired or refused", "[v1][c08]")
+TEST_CASE("controller selection: no -c means all", "[v1][controller-selection]")
 {
-    c08_stale_empty_cpuset();
+    selects_all("");
+}
+TEST_CASE("controller selection: a hierarchy mounted twice is handled once", "[v1][controller-selection]")
+{
+    mounted_twice();
+}
+TEST_CASE("controller selection: -c cpu selects the cpu hierarchy only", "[v1][controller-selection]")
+{
+    selects_cpu({"cpu"});
+}
+TEST_CASE("controller selection: -c cpu,cpuacct selects each hierarchy holding them once", "[v1][controller-selection]")
+{
+    selects_cpu({"cpu", "cpuacct"});
+}
+TEST_CASE("controller selection: -c all,memory is refused loudly", "[v1][controller-selection]")
+{
+    all_mixed_refused();
+}
+TEST_CASE("controller selection: an unmounted controller is a notice", "[v1][controller-selection]")
+{
+    unmounted_blkio();
 }
 
-TEST_CASE("C09: name=systemd without systemd is a hierarchy like the others", "[v1][c09]")
+TEST_CASE("v1 cpuset: cpusets are never empty", "[v1][cpuset]")
 {
-    c09_no_systemd();
+    cpusets_never_empty();
 }
-TEST_CASE("C09: a root-owned ConsoleKit cgroup is left for a new tree", "[v1][c09]")
+TEST_CASE("v1 cpuset: a stale leaf with empty cpus is repaired or refused", "[v1][cpuset]")
 {
-    c09_consolekit();
+    stale_empty_cpuset();
 }
 
-CGFS_ALL_LAYOUTS("C10: a caller without privilege gets PAM_SESSION_ERR", "[c10]", c10_unprivileged)
-CGFS_ALL_LAYOUTS("C10: /proc/cgroups does not matter", "[c10]", c10_no_proc_cgroups)
+TEST_CASE("host without systemd: name=systemd is a hierarchy like the others", "[v1][no-systemd]")
+{
+    name_systemd_without_systemd();
+}
+TEST_CASE("host without systemd: a root-owned ConsoleKit cgroup is left for a new tree", "[v1][no-systemd]")
+{
+    consolekit_left_alone();
+}
+
+CGFS_ALL_LAYOUTS("unprivileged caller: PAM_SESSION_ERR, nothing created", "[unprivileged]", unprivileged_caller)
+CGFS_ALL_LAYOUTS("no /proc/cgroups: it does not matter", "[proc-cgroups]", no_proc_cgroups)
