@@ -2,6 +2,7 @@
 #include "hierarchy.hpp"
 
 #include "fs.hpp"
+#include "text.hpp"
 
 #include <algorithm>
 #include <linux/magic.h>
@@ -122,15 +123,8 @@ bool line_matches(const Hierarchy& h, const CgroupLine& line)
 std::vector<std::string> parse_controllers(std::string_view text)
 {
     std::vector<std::string> words;
-    while (!text.empty()) {
-        const std::size_t end = text.find_first_of(" \n");
-        const std::string_view word = text.substr(0, end);
-        if (!word.empty())
-            words.emplace_back(word);
-        if (end == std::string_view::npos)
-            break;
-        text.remove_prefix(end + 1);
-    }
+    for (const auto word : split(text, " \n"))
+        words.emplace_back(word);
     return words;
 }
 
@@ -175,17 +169,7 @@ bool Hierarchy::has_controller(std::string_view controller) const
 
 std::vector<std::string_view> cgroup_components(std::string_view rel)
 {
-    std::vector<std::string_view> parts;
-    while (!rel.empty()) {
-        const std::size_t slash = rel.find('/');
-        const std::string_view part = rel.substr(0, slash);
-        if (!part.empty())
-            parts.push_back(part);
-        if (slash == std::string_view::npos)
-            break;
-        rel.remove_prefix(slash + 1);
-    }
-    return parts;
+    return split(rel, "/");
 }
 
 std::string join_cgroup(std::string_view parent, std::string_view child)

@@ -2,6 +2,7 @@
 #include "limits.hpp"
 
 #include "fs.hpp"
+#include "text.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -40,17 +41,7 @@ constexpr std::string_view kSpaces = " \t";
 
 std::vector<std::string_view> words(std::string_view text)
 {
-    std::vector<std::string_view> out;
-    while (true) {
-        const std::size_t start = text.find_first_not_of(kSpaces);
-        if (start == std::string_view::npos)
-            break;
-        text.remove_prefix(start);
-        const std::size_t end = std::min(text.find_first_of(kSpaces), text.size());
-        out.push_back(text.substr(0, end));
-        text.remove_prefix(end);
-    }
-    return out;
+    return split(text, kSpaces);
 }
 
 /// A plain unsigned decimal ("0", "4096"; no sign, no spaces), else nullopt.
@@ -74,17 +65,16 @@ std::optional<uid_t> parse_uid(std::string_view text)
     return static_cast<uid_t>(*value);
 }
 
-/// `*`, `@group`, `low:high` / `low:` / `:high`, or a user name.
-std::optional<Domain> parse_domain(std::string_view text, std::string& why)
+/// `*`, `@group`, `low:high` / `low:` / `:high`, or a user name (cgfs.conf(5) "DOMAINS").
+/// Errors: EINVAL, context the reason ("'@' names no group").
+Result<Domain> parse_domain(std::string_view text)
 {
     Domain d;
     if (text == "*")
         return d;
     if (text[0] == '@') {
-        if (text.size() == 1) {
-            why = "'@' names no group";
-            return std::nullopt;
-        }
+        if (text.size() == 1)
+            return make_error(EINVAL, "'@' names no group");
         d.kind = Domain::Kind::group;
         d.name = std::string(text.substr(1));
         return d;
@@ -94,10 +84,9 @@ std::optional<Domain> parse_domain(std::string_view text, std::string& why)
         const std::string_view high = text.substr(colon + 1);
         const auto lo = low.empty() ? std::optional<uid_t>(0) : parse_uid(low);
         const auto hi = high.empty() ? std::optional<uid_t>(std::numeric_limits<uid_t>::max() - 1) : parse_uid(high);
-        if ((low.empty() && high.empty()) || !lo || !hi || *lo > *hi) {
-            why = "'" + std::string(text) + "' is not a uid range (LOW:HIGH, LOW: or :HIGH, LOW <= HIGH)";
-            return std::nullopt;
-        }
+        if ((low.empty() && high.empty()) || !lo || !hi || *lo > *hi)
+            return make_error(EINVAL,
+                              "'" + std::string(text) + "' is not a uid range (LOW:HIGH, LOW: or :HIGH, LOW <= HIGH)");
         d.kind = Domain::Kind::uid_range;
         d.low = *lo;
         d.high = *hi;
@@ -200,7 +189,19 @@ std::optional<std::string> io_weight_value(const std::vector<std::string_view>& 
     return std::string(parts[0]) + " " + std::string(parts[1]);
 }
 
-std::optional<std::string> limit_value(std::string_view limit, const std::vector<std::string_view>& parts)
+std::string join(const std::vector<std::string_view>& parts)
+{
+    std::string text;
+    for (const auto part : parts) {
+        if (!text.empty())
+            text += ' ';
+        text += part;
+    }
+    return text;
+}
+
+/// The normalised value of `limit` from the words after it (cgfs.conf(5) "LIMITS"), else nullopt.
+std::optional<std::string> normalised_value(std::string_view limit, const std::vector<std::string_view>& parts)
 {
     if (limit == "cpu.max")
         return cpu_max_value(parts);
@@ -217,15 +218,12 @@ std::optional<std::string> limit_value(std::string_view limit, const std::vector
     return std::nullopt;
 }
 
-std::string join(const std::vector<std::string_view>& parts)
+/// normalised_value, or EINVAL with the reason ("'1X' is not a valid value for memory.max").
+Result<std::string> limit_value(std::string_view limit, const std::vector<std::string_view>& parts)
 {
-    std::string text;
-    for (const auto part : parts) {
-        if (!text.empty())
-            text += ' ';
-        text += part;
-    }
-    return text;
+    if (auto value = normalised_value(limit, parts))
+        return std::move(*value);
+    return make_error(EINVAL, "'" + join(parts) + "' is not a valid value for " + std::string(limit));
 }
 
 std::uint64_t number_or(std::string_view text, std::uint64_t fallback)
@@ -238,6 +236,22 @@ bool offers(const Hierarchy& h, const std::string& controller)
     if (h.version == CgroupVersion::v1)
         return h.has_controller(controller);
     return std::find(h.controllers.begin(), h.controllers.end(), controller) != h.controllers.end();
+}
+
+/// One line's words as a rule: `<domain> <limit> <value...>` (at least three words). Errors:
+/// EINVAL, context the reason the line is skipped.
+Result<LimitRule> parse_rule(const std::vector<std::string_view>& parts, int number)
+{
+    auto domain = parse_domain(parts[0]);
+    if (!domain.ok())
+        return domain.error();
+    const auto& names = known_limits();
+    if (std::find(names.begin(), names.end(), parts[1]) == names.end())
+        return make_error(EINVAL, "unknown limit '" + std::string(parts[1]) + "'");
+    auto value = limit_value(parts[1], std::vector<std::string_view>(parts.begin() + 2, parts.end()));
+    if (!value.ok())
+        return value.error();
+    return LimitRule{std::move(domain).value(), std::string(parts[1]), std::move(value).value(), number};
 }
 
 } // namespace
@@ -273,24 +287,12 @@ LimitsConfig parse_limits(std::string_view text)
             problem("expected '<domain> <limit> <value>'");
             continue;
         }
-        std::string why;
-        auto domain = parse_domain(parts[0], why);
-        if (!domain) {
-            problem(why);
+        auto rule = parse_rule(parts, number);
+        if (!rule.ok()) {
+            problem(rule.error().context);
             continue;
         }
-        const auto& names = known_limits();
-        if (std::find(names.begin(), names.end(), parts[1]) == names.end()) {
-            problem("unknown limit '" + std::string(parts[1]) + "'");
-            continue;
-        }
-        const std::vector<std::string_view> value_parts(parts.begin() + 2, parts.end());
-        auto value = limit_value(parts[1], value_parts);
-        if (!value) {
-            problem("'" + join(value_parts) + "' is not a valid value for " + std::string(parts[1]));
-            continue;
-        }
-        config.rules.push_back(LimitRule{std::move(*domain), std::string(parts[1]), std::move(*value), number});
+        config.rules.push_back(std::move(rule).value());
     }
     return config;
 }

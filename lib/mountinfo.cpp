@@ -1,6 +1,8 @@
 // cgfs: /proc/<pid>/mountinfo parser (see mountinfo.hpp).
 #include "mountinfo.hpp"
 
+#include "text.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <optional>
@@ -128,20 +130,14 @@ MountTable parse_mountinfo(std::string_view text)
     table.entries.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
     std::vector<std::string_view> fields;
     fields.reserve(kUsualFields);
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        const std::size_t newline = text.find('\n', pos);
-        const std::size_t end = newline == std::string_view::npos ? text.size() : newline;
-        const std::string_view line = text.substr(pos, end - pos);
-        pos = end + 1;
-        if (line.empty())
-            continue;
+    for_each_line(text, [&](std::string_view line) {
         MountEntry entry;
         if (parse_line(line, entry, fields))
             table.entries.push_back(std::move(entry));
         else
             ++table.skipped;
-    }
+        return true;
+    });
     return table;
 }
 

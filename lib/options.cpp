@@ -44,7 +44,7 @@ std::string quoted(std::string_view token)
 
 } // namespace
 
-std::optional<std::string> parse_controller_list(std::string_view text, ControllerList& into)
+Result<void> parse_controller_list(std::string_view text, ControllerList& into)
 {
     std::size_t pos = 0;
     while (pos <= text.size()) {
@@ -75,8 +75,8 @@ std::optional<std::string> parse_controller_list(std::string_view text, Controll
             break;
     }
     if (into.all && (into.unified || !into.controllers.empty() || !into.names.empty()))
-        return "-c: 'all' cannot be combined with other controllers";
-    return std::nullopt;
+        return make_error(EINVAL, "-c: 'all' cannot be combined with other controllers");
+    return {};
 }
 
 ModuleOptions parse_module_options(const std::vector<std::string_view>& argv)
@@ -92,9 +92,8 @@ ModuleOptions parse_module_options(const std::vector<std::string_view>& argv)
                 break;
             }
             list_given = true;
-            auto problem = parse_controller_list(argv[++i], options.list);
-            if (problem && !options.fatal)
-                options.fatal = std::move(problem);
+            if (auto parsed = parse_controller_list(argv[++i], options.list); !parsed.ok() && !options.fatal)
+                options.fatal = parsed.error().context;
         } else if (token == "debug") {
             options.debug = true;
         } else if (token.substr(0, kConfigPrefix.size()) == kConfigPrefix) {

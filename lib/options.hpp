@@ -3,6 +3,8 @@
 // Pure parsing; the PAM adapter logs what comes back (unknown tokens, the fatal problem).
 #pragma once
 
+#include "result.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,8 +39,8 @@ struct ModuleOptions {
 /// is (pam_cgfs(8) OPTIONS). Empty items ("a,,b") are skipped silently.
 [[nodiscard]] ModuleOptions parse_module_options(const std::vector<std::string_view>& argv);
 
-/// Parses one LIST into `into`; returns the fatal problem, if any, and adds what it skips to
-/// into.invalid (see parse_module_options).
-[[nodiscard]] std::optional<std::string> parse_controller_list(std::string_view text, ControllerList& into);
+/// Parses one LIST into `into`, adding what it skips to into.invalid (see parse_module_options).
+/// Errors: EINVAL, context the problem that makes the line unusable (`all` with other items).
+Result<void> parse_controller_list(std::string_view text, ControllerList& into);
 
 } // namespace cgfs

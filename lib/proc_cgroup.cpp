@@ -1,6 +1,8 @@
 // cgfs: /proc/<pid>/cgroup parser (see proc_cgroup.hpp).
 #include "proc_cgroup.hpp"
 
+#include "text.hpp"
+
 #include <algorithm>
 #include <charconv>
 
@@ -55,20 +57,14 @@ CgroupTable parse_proc_cgroup(std::string_view text)
     // Sized once (every open and close parses this file; each new heap page is a page fault in a
     // process that starts for the login).
     table.lines.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        const std::size_t newline = text.find('\n', pos);
-        const std::size_t end = newline == std::string_view::npos ? text.size() : newline;
-        const std::string_view line = text.substr(pos, end - pos);
-        pos = end + 1;
-        if (line.empty())
-            continue;
+    for_each_line(text, [&](std::string_view line) {
         CgroupLine parsed;
         if (parse_line(line, parsed))
             table.lines.push_back(std::move(parsed));
         else
             ++table.skipped;
-    }
+        return true;
+    });
     return table;
 }
 

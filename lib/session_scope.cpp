@@ -3,6 +3,7 @@
 
 #include "delegation.hpp"
 #include "fs.hpp"
+#include "text.hpp"
 #include "systemd_unit.hpp"
 
 #include <cerrno>
@@ -95,20 +96,16 @@ Result<void> ScopeSession::move_processes()
         if (!procs.ok())
             return procs.error().wrap(where(record_.session));
         emptied = true;
-        std::string_view rest = procs.value();
-        while (!rest.empty()) {
-            const std::size_t newline = rest.find('\n');
-            const std::string pid(rest.substr(0, newline));
-            rest.remove_prefix(newline == std::string_view::npos ? rest.size() : newline + 1);
-            if (pid.empty())
-                continue;
+        for_each_line(procs.value(), [&](std::string_view line) {
+            const std::string pid(line);
             emptied = false;
             if (auto r = fs::write_at(leaf_.fd.get(), "cgroup.procs", pid); r.ok())
                 moved_.push_back(pid);
             else if (r.error().code != ESRCH) // ESRCH: it exited meanwhile
                 notice(context_.notes(), where(record_.session) + ": moving process " + pid + " into " + kSessionLeaf +
                                              ": " + r.error().message());
-        }
+            return true;
+        });
     }
     if (!emptied)
         notice(context_.notes(), where(record_.session) + ": still holds processes after " +

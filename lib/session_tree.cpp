@@ -5,6 +5,7 @@
 #include "delegation.hpp"
 #include "fault.hpp"
 #include "fs.hpp"
+#include "text.hpp"
 #include "reap.hpp"
 
 #include <algorithm>
@@ -30,17 +31,11 @@ bool fresh(int fd)
 bool alone_in(std::string_view procs, const std::string& self)
 {
     bool found = false;
-    while (!procs.empty()) {
-        const std::size_t newline = procs.find('\n');
-        const std::string_view line = procs.substr(0, newline);
-        if (!line.empty() && line != self)
-            return false;
+    const bool only_self = for_each_line(procs, [&](std::string_view line) {
         found = found || line == self;
-        if (newline == std::string_view::npos)
-            break;
-        procs.remove_prefix(newline + 1);
-    }
-    return found;
+        return line == self;
+    });
+    return only_self && found;
 }
 
 std::set<std::string> controller_set(int fd, const char* file)

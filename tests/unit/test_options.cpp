@@ -177,12 +177,15 @@ TEST_CASE("options: parse_controller_list adds to an existing list", "[options]"
 {
     cgfs::ControllerList list;
     list.controllers = {"memory"};
-    CHECK(cgfs::parse_controller_list("unified,memory,pids,name=x", list) == std::nullopt);
+    CHECK(cgfs::parse_controller_list("unified,memory,pids,name=x", list).ok());
     CHECK(list.unified);
     CHECK_FALSE(list.all);
     CHECK(list.controllers == Strings{"memory", "pids"});
     CHECK(list.names == Strings{"x"});
-    CHECK(cgfs::parse_controller_list("all", list) == "-c: 'all' cannot be combined with other controllers");
+    const auto mixed = cgfs::parse_controller_list("all", list);
+    REQUIRE_FALSE(mixed.ok());
+    CHECK(mixed.error().code == EINVAL);
+    CHECK(mixed.error().context == "-c: 'all' cannot be combined with other controllers");
 }
 
 TEST_CASE("options: config=PATH names the limits file; the last one counts; relative is fatal", "[options]")

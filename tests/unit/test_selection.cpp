@@ -32,7 +32,7 @@ Discovery unified_host(Strings controllers)
 ControllerList list_of(std::string_view text)
 {
     ControllerList list;
-    REQUIRE(cgfs::parse_controller_list(text, list) == std::nullopt);
+    REQUIRE(cgfs::parse_controller_list(text, list).ok());
     return list;
 }
 
