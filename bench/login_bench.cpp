@@ -300,8 +300,8 @@ bool at_home()
     return true;
 }
 
-/// LXC's module leaves the caller inside user/alice/0 at close (SPEC: the reference does not
-/// remove the session cgroup). Undone, untimed, after each reference login so every stack
+/// LXC's module leaves the caller inside user/alice/0 at close (it does not remove the session
+/// cgroup it made). Undone, untimed, after each reference login so every stack
 /// starts from the same state.
 void restore_after_reference(const cgfs_test::SandboxContext& ctx, const std::vector<Hier>& sel)
 {
@@ -317,7 +317,8 @@ void restore_after_reference(const cgfs_test::SandboxContext& ctx, const std::ve
 // ---- pre-existing sessions ----------------------------------------------------------------------
 
 /// M busy session cgroups: of alice (user/alice/0..M-1) or of M other users (user/u<i>/0), each
-/// populated by a sleeping child of ours so the module's reaper (SPEC §5) must leave them.
+/// populated by a sleeping child of ours so the module's reaper (pam_cgfs(8)
+/// "Reaping": a session that runs anything is kept) must leave them.
 class Population {
 public:
     Population(const std::vector<Hier>& sel, int count, bool same_user) : sel_(sel)
@@ -407,7 +408,7 @@ struct Result {
 
 /// The alternating loop: per iteration one login of every stack, in an order shuffled anew each
 /// time (a fixed rotation gave every stack the same predecessor: after the floor, which unmaps
-/// no module, the next pam_start paid more; found in review).
+/// no module, the next pam_start paid more).
 Result alternate(const cgfs_test::SandboxContext& ctx, const std::vector<Hier>& sel, const Stacks& which, int logins,
                  long first_free)
 {

@@ -105,7 +105,7 @@ int pam_mode(double main_us, const char* confdir, const char* service, const cha
 
 int floor_mode(double main_us, int argc, char** argv)
 {
-    // argv: floor UID GID NAME INDEX SPEC...
+    // argv: floor UID GID NAME INDEX HIERARCHY...
     if (argc < 7)
         return 2;
     const auto uid = static_cast<uid_t>(std::strtoul(argv[2], nullptr, 10));
