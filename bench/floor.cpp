@@ -35,7 +35,7 @@ bool write_self(int dirfd, const std::string& rel_dir, bool v2)
 {
     if (v2)
         return write_pid(dirfd, rel_dir, ::getpid());
-    // As the module moves a single-threaded caller on v1 (lib/session.cpp move_self): the
+    // As the module moves a single-threaded caller on v1 (lib/self_move.hpp move_self): the
     // writing thread, by 0 in tasks, which the kernel does without its global threadgroup lock.
     const std::string path = rel_dir.empty() ? "tasks" : rel_dir + "/tasks";
     const int fd = ::openat(dirfd, path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
