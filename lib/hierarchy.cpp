@@ -238,6 +238,7 @@ Discovery build_discovery(const MountTable& mounts, const CgroupTable& self, con
             same->entry = i;
     }
 
+    out.hierarchies.reserve(chosen.size()); // one allocation, no moves: a new process faults per heap page
     for (auto& candidate : chosen) {
         const MountEntry& m = mounts.entries[candidate.entry];
         const CgroupLine* line = find_line(&self, candidate.key);

@@ -162,6 +162,7 @@ std::optional<Discovery> rediscover(const SessionRecord& record)
         return std::nullopt;
     const CgroupTable table = parse_proc_cgroup(text.value());
     Discovery found;
+    found.hierarchies.reserve(record.hierarchies.size());
     for (const auto& hs : record.hierarchies) {
         if (hs.placement != Placement::created)
             continue;
