@@ -18,13 +18,12 @@ namespace cgfs {
 
 namespace {
 
-/// True when the cgroup at `fd` looks as one that a root process has just made: owned by root
-/// and without subdirectories (kernfs counts a directory's links as 2 plus its subdirectories).
-/// Only root can make a directory root's: the user cannot forge one.
-bool fresh(int fd)
+/// True when the cgroup `st` describes looks as one that a root process has just made: owned by
+/// root and without subdirectories (kernfs counts a directory's links as 2 plus its
+/// subdirectories). Only root can make a directory root's: the user cannot forge one.
+bool fresh(const struct stat& st)
 {
-    auto st = fs::stat_fd(fd);
-    return st.ok() && st.value().st_uid == 0 && st.value().st_nlink == 2;
+    return st.st_uid == 0 && st.st_nlink == 2;
 }
 
 /// True when the members listed in `procs` (one id per line) are exactly `self`.
@@ -101,7 +100,7 @@ Result<UniqueFd> OpenContext::ensure_dir(int parent_fd, std::string_view name, c
             return got.error().wrap(where);
         *st = got.value();
         if (created)
-            umask_keeps_mode_ = (st->st_mode & 07777) == kDirMode;
+            learn_mode(*st);
     }
     if (created) {
         if (auto mode = fix_mode(fd.value().get()); !mode.ok())
@@ -110,6 +109,11 @@ Result<UniqueFd> OpenContext::ensure_dir(int parent_fd, std::string_view name, c
             st->st_mode = (st->st_mode & ~static_cast<mode_t>(07777)) | kDirMode;
     }
     return fd;
+}
+
+void OpenContext::learn_mode(const struct stat& st)
+{
+    umask_keeps_mode_ = (st.st_mode & 07777) == kDirMode;
 }
 
 Result<void> OpenContext::fix_mode(int fd)
@@ -283,10 +287,12 @@ Result<Claim> SessionTree::claim(long index)
     // the cgroup just made: still root's (not yet chowned) and without subdirectories. Anything
     // else was put there by someone else in between: the index is taken, and what is there is
     // not ours to remove.
-    if (!fresh(fd.value().get())) {
+    const auto st = fs::stat_fd(fd.value().get());
+    if (!st.ok() || !fresh(st.value())) {
         debug(context_.notes(), where(session_cg) + ": not the cgroup this open made; index taken");
         return Claim::taken;
     }
+    context_.learn_mode(st.value()); // what the umask did to kDirMode, for fix_mode
     session_ = TreeLevel{std::move(fd).value(), true};
     session_name_ = name;
     record_.session = session_cg;
@@ -311,10 +317,11 @@ Result<Claim> SessionTree::claim(long index)
 Result<Claim> SessionTree::claim_leaf(const std::string& session_cg)
 {
     const std::string leaf_cg = join_cgroup(session_cg, kSessionLeaf);
-    auto leaf = context_.ensure_dir(session_.fd.get(), kSessionLeaf, where(leaf_cg), leaf_.created);
+    struct stat st {};
+    auto leaf = context_.ensure_dir(session_.fd.get(), kSessionLeaf, where(leaf_cg), leaf_.created, &st);
     if (!leaf.ok())
         return leaf.error();
-    if (!leaf_.created || !fresh(leaf.value().get())) {
+    if (!leaf_.created || !fresh(st)) {
         debug(context_.notes(), where(leaf_cg) + ": not the cgroup this open made; index taken");
         return Claim::taken;
     }

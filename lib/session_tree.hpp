@@ -54,6 +54,9 @@ public:
     /// `where`.
     Result<UniqueFd> ensure_dir(int parent_fd, std::string_view name, const std::string& where, bool& created,
                                 struct stat* st = nullptr, bool look_first = false);
+    /// Learns from the stat of a directory this open has just made what the umask does to
+    /// kDirMode: when it leaves it as it is, fix_mode has nothing to do.
+    void learn_mode(const struct stat& st);
     /// Gives a directory this open made mode kDirMode (pam_cgfs(8) "The cgroups of a session":
     /// 0755 whatever the umask), unless an earlier one showed the umask leaves it as it is.
     Result<void> fix_mode(int fd);
@@ -64,7 +67,7 @@ private:
     std::vector<std::string> files_v2_;
     std::vector<unsigned> isolated_cpus_;
     Notes& notes_;
-    std::optional<bool> umask_keeps_mode_; // learnt from the first directory this open made
+    std::optional<bool> umask_keeps_mode_; // learnt from the last directory this open made
     std::optional<bool> whole_process_;    // caller_is_whole_process, asked at the first move
 };
 

@@ -244,6 +244,23 @@ TEST_CASE("session tree: on cgroup2 the caller enters <N>/init.scope, and both a
     CHECK(cgfs::test::owner_of(f.tmp.path("user/alice/0/init.scope/cgroup.procs")) == "1000:1000");
 }
 
+TEST_CASE("session tree: every directory made is 0755 whatever the umask", "[session_tree]")
+{
+    for (const mode_t mask : {mode_t{077}, mode_t{022}, mode_t{0}}) {
+        Fixture f(cgfs::CgroupVersion::v2);
+        f.tmp.mkdirs("user/alice"); // there already: the first directory this open makes is <N>
+        const mode_t old = ::umask(mask);
+        const bool prepared = f.tree.prepare().ok();
+        auto claimed = f.tree.claim(0);
+        ::umask(old);
+        INFO("umask " << mask);
+        REQUIRE(prepared);
+        REQUIRE(claimed.ok());
+        CHECK(state(f.tmp, "user/alice/0") == "0:0 0755");
+        CHECK(state(f.tmp, "user/alice/0/init.scope") == "0:0 0755");
+    }
+}
+
 TEST_CASE("session tree: is_vanished is ENOENT and ENODEV only", "[session_tree]")
 {
     CHECK(cgfs::is_vanished(ENOENT));
