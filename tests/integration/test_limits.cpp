@@ -1,7 +1,8 @@
 // Per-user limits (cgfs.conf(5)) in throwaway containers: a pids.max from the file stops a fork
 // bomb inside alice's session (v1 and hybrid: the pids controller lives in a v1 hierarchy); a bad
 // line is logged with its number and skipped while the rest applies; on cgroup2 without
-// controllers (as here) the limit cannot be written and says so.
+// controllers (as here) the limit cannot be written and says so; a value the kernel refuses is one
+// error line and the session still opens.
 #include "expect.hpp"
 #include "layouts.hpp"
 #include "util.hpp"
@@ -201,6 +202,56 @@ void many_bad_lines(Layout layout)
     check_log(r, LOG_ERR, 0);
 }
 
+// The v1 hierarchy holding the cpu controller: "cpu" where it is mounted apart (this machine),
+// "cpu,cpuacct" where the two are co-mounted.
+std::string v1_cpu_key()
+{
+    for (const auto& key : layout_keys(Layout::v1))
+        for (const auto& controller : split(key, ','))
+            if (controller == "cpu")
+                return key;
+    throw std::runtime_error("no v1 hierarchy holds cpu");
+}
+
+// cgfs.conf(5): a value the kernel refuses on user/<name> is one LOG_ERR line naming the file and
+// the kernel's reason; the session still opens, the previous value stays and the other limits
+// apply. The refusal comes from cgroup v1's CFS bandwidth rule (a child's quota may not exceed
+// its parent's: the kernel's scheduler/sched-bwc.rst, "Hierarchical considerations"): BASE/user
+// carries a quota of 10 ms per 100 ms, the file asks for 50 ms. cpu.max writes the period first,
+// so the period is in place.
+void kernel_refuses_limit(Layout layout)
+{
+    const std::string cpu = v1_cpu_key();
+    auto r = run_scenario(layout, [&](Container& c) {
+        c.sh("mkdir -p /etc/security && printf 'alice cpu.max 50000 100000\\nalice pids.max 64\\n' > " + kConfig);
+        c.mkdir(cpu + ":/user");
+        c.write(cpu + ":/user/cpu.cfs_quota_us", "10000");
+        c.service("cgfs-test", "-c freezer,pids,cpu config=" + kConfig);
+        Driver d = c.start("main", alice());
+        d.wait_held();
+        c.snapshot("open");
+        c.emit("@@driver limit\nquota=" + read_file(c.path(cpu + ":/user/alice/cpu.cfs_quota_us")) +
+               "period=" + read_file(c.path(cpu + ":/user/alice/cpu.cfs_period_us")) +
+               "pids=" + read_file(c.path("pids:/user/alice/pids.max")));
+        d.finish();
+    });
+    check_ran(r);
+    INFO(r.describe());
+    CHECK(r.driver("main").code("open") == kPamSuccess);
+    check_sessions(r.snap("open"), cpu, "alice", kAliceUid, {0});
+    check_proc_in(r.driver("main"), "cgroup", cpu, "/user/alice/0");
+    const auto& limit = r.driver("limit");
+    CHECK(limit.value("quota") == "-1");
+    CHECK(limit.value("period") == "100000");
+    CHECK(limit.value("pids") == "64");
+    CHECK(r.log(LOG_ERR) ==
+          std::vector<std::string>{"pam_cgfs(cgfs-test:session): user 'alice': limit not applied: " + cpu +
+                                   ": /user/alice/cpu.cfs_quota_us: write '50000': Invalid "
+                                   "argument"});
+    check_log(r, LOG_WARNING, 0);
+    check_log(r, LOG_NOTICE, 0);
+}
+
 } // namespace
 
 CGFS_LAYOUT_TEST("limits: pids.max from cgfs.conf stops a fork bomb in the session", "[limits]", pids_limit, v1)
@@ -208,3 +259,7 @@ CGFS_LAYOUT_TEST("limits: pids.max from cgfs.conf stops a fork bomb in the sessi
 CGFS_LAYOUT_TEST("limits: cgroup2 without controllers gets a notice", "[limits]", pids_limit_v2_without_controllers, v2)
 CGFS_LAYOUT_TEST("limits: a missing file means no limits", "[limits]", missing_config, v1)
 CGFS_LAYOUT_TEST("limits: bad lines past 20 are logged as one count", "[limits]", many_bad_lines, v1)
+CGFS_LAYOUT_TEST("limits: a value the kernel refuses is one error line; the session opens", "[limits]",
+                 kernel_refuses_limit, v1)
+CGFS_LAYOUT_TEST("limits: a value the kernel refuses is one error line; the session opens", "[limits]",
+                 kernel_refuses_limit, hybrid)

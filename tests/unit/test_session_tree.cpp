@@ -1,13 +1,16 @@
 // Unit tests for lib/session_tree.hpp: the steps of an open in one hierarchy (prepare, claim,
 // enter, delegate, release, undo) on a throwaway directory tree standing in for the hierarchy.
 // The kernel's files a cgroup directory gets (cgroup.procs, tasks) are made by the test where the
-// step needs them. Whole opens on real cgroups are the integration harness's (tests/integration).
+// step needs them; the last tests run open_session over two such trees (the retry bound, the undo
+// of every tree). Whole opens on real cgroups are the integration harness's (tests/integration).
 #include "session_tree.hpp"
 
 #include "fs.hpp"
+#include "selection.hpp"
 #include "test_support.hpp"
 
 #include <string>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <vector>
 
@@ -267,4 +270,74 @@ TEST_CASE("session tree: is_vanished is ENOENT and ENODEV only", "[session_tree]
     CHECK(cgfs::is_vanished(ENODEV));
     CHECK_FALSE(cgfs::is_vanished(EBUSY));
     CHECK_FALSE(cgfs::is_vanished(EPERM));
+}
+
+namespace {
+
+/// Two v1 hierarchies (freezer, cpuacct), each rooted at its own throwaway directory (`first`
+/// for the one open handles first), both selected; the caller sits at both roots.
+struct TwoTrees {
+    TempDir first;
+    TempDir second;
+    cgfs::Discovery d;
+    cgfs::Selection selection;
+    cgfs::OpenParams params = alice_params();
+    cgfs::Notes notes;
+
+    TwoTrees()
+    {
+        const auto mounts = cgfs::parse_mountinfo("2 0 0:2 / /sys/fs/cgroup/freezer rw - cgroup cgroup rw,freezer\n"
+                                                  "3 0 0:3 / /sys/fs/cgroup/cpuacct rw - cgroup cgroup rw,cpuacct\n");
+        const auto self_table = cgfs::parse_proc_cgroup("2:freezer:/\n3:cpuacct:/\n");
+        d = cgfs::build_discovery(mounts, self_table, &self_table);
+        REQUIRE(d.hierarchies.size() == 2);
+        for (std::size_t i = 0; i < d.hierarchies.size(); ++i) {
+            const TempDir& root = i == 0 ? first : second;
+            d.hierarchies[i].root.reset(::open(root.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+            root.write("cgroup.procs", ""); // the origin
+            selection.chosen.push_back(cgfs::SelectedHierarchy{i, {}});
+        }
+    }
+};
+
+} // namespace
+
+// pam_cgfs(8) "Reaping": a session cgroup removed under the open (here: the stand-in kernel files
+// never appear, so every move in fails with ENOENT) starts the attempt over, at most
+// kMaxCreateAttempts times; each attempt is undone, so nothing is left and the caller is where it
+// was.
+TEST_CASE("open: a cgroup vanishing at every attempt ends the open after the bound, nothing left", "[session_tree]")
+{
+    REQUIRE(cgfs::test::is_root());
+    TwoTrees t;
+    auto opened = cgfs::open_session(t.d, t.selection, t.params, t.notes);
+    REQUIRE_FALSE(opened.ok());
+    CHECK(opened.error().code == ENOENT);
+    CHECK(opened.error().message().find("gave up after " + std::to_string(cgfs::kMaxCreateAttempts) + " attempts") !=
+          std::string::npos);
+    const Strings notes = texts(t.notes);
+    CHECK(notes.size() == static_cast<std::size_t>(cgfs::kMaxCreateAttempts));
+    for (const auto& note : notes)
+        CHECK(note.rfind("debug|", 0) == 0);
+    for (const TempDir* root : {&t.first, &t.second}) {
+        CHECK_FALSE(root->exists("user"));
+        CHECK(root->read("cgroup.procs").empty()); // never entered, so never moved back
+    }
+}
+
+// pam_cgfs(8) SECURITY: a user/<name> of another uid ends the open at once (no retry); what the
+// open made in the hierarchy prepared before it (BASE/user, user/<name>) is removed again.
+TEST_CASE("open: an error in the second tree undoes the first one", "[session_tree]")
+{
+    REQUIRE(cgfs::test::is_root());
+    TwoTrees t;
+    t.second.mkdirs("user/alice");
+    REQUIRE(::chown(t.second.path("user/alice").c_str(), 1001, 1001) == 0);
+    auto opened = cgfs::open_session(t.d, t.selection, t.params, t.notes);
+    REQUIRE_FALSE(opened.ok());
+    CHECK(opened.error().code == EPERM);
+    CHECK(opened.error().message().find("owned by uid 1001, not by alice (uid 1000)") != std::string::npos);
+    CHECK(t.notes.empty());
+    CHECK_FALSE(t.first.exists("user"));
+    CHECK(state(t.second, "user/alice") == "1001:1001 0755"); // another user's: untouched
 }
