@@ -379,7 +379,7 @@ Result<void> Opening::verify() const
 }
 
 /// The session is open from here on: nothing is undone any more, and the limits are written
-/// through the BASE/user/<name> the trees hold (an allocation failure leaves them unwritten).
+/// through the BASE/user/<name> the trees hold (an exception there leaves them unwritten).
 OpenedSession Opening::commit()
 {
     committed_ = true;
@@ -393,8 +393,9 @@ OpenedSession Opening::commit()
             if (tree.hierarchy().root.valid())
                 targets.push_back(LimitTarget{&tree.hierarchy(), tree.user_dir(), tree.user_dir_cgroup()});
         opened.limit_errors = apply_limits(targets, params_.limits, opened.limit_notes);
-    } catch (const std::bad_alloc&) {
-        // The session stays open without its limits; the adapter cannot log without memory either.
+    } catch (...) {
+        // The session stays open without its limits (out of memory: the adapter could not log
+        // either); the record must reach the adapter whatever happened here.
     }
     return opened;
 }
