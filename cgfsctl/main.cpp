@@ -30,10 +30,9 @@ std::string user_of(uid_t uid)
 
 std::optional<cgfs::UniqueFd> open_cgroup(const cgfs::Hierarchy& h, const std::string& cgroup)
 {
-    const auto rel = cgfs::path_below_mount(h, cgroup);
-    if (!rel || !h.root.valid())
+    if (!h.root.valid())
         return std::nullopt;
-    auto fd = cgfs::fs::open_path_at(h.root.get(), *rel);
+    auto fd = cgfs::open_cgroup(h, cgroup);
     if (!fd.ok())
         return std::nullopt;
     return std::move(fd).value();

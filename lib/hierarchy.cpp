@@ -191,6 +191,14 @@ std::optional<std::string> path_below_mount(const Hierarchy& h, std::string_view
     return cgroup_relative(cgroup, h.mount_root);
 }
 
+Result<UniqueFd> open_cgroup(const Hierarchy& h, std::string_view cgroup)
+{
+    const auto rel = path_below_mount(h, cgroup);
+    if (!rel)
+        return make_error(EXDEV, "outside the mount");
+    return fs::open_path_at(h.root.get(), *rel);
+}
+
 std::string base_cgroup(const Hierarchy& h)
 {
     std::string_view init = h.init_cgroup;

@@ -91,6 +91,12 @@ Result<void> open_hierarchy_root(Hierarchy& h);
 /// outside the mounted subtree (not below `mount_root`, or a "/.." path).
 [[nodiscard]] std::optional<std::string> path_below_mount(const Hierarchy& h, std::string_view cgroup);
 
+/// Opens the cgroup directory `cgroup` (namespace-relative) of `h` from its open root, one
+/// component at a time (fs::open_path_at: no symlink followed, none of "." or ".."). Errors:
+/// EXDEV when the cgroup lies outside the mounted subtree (path_below_mount); else those of
+/// fs::open_path_at.
+Result<UniqueFd> open_cgroup(const Hierarchy& h, std::string_view cgroup);
+
 /// The part of the cgroup `path` below the cgroup `ancestor` ("" when equal), both
 /// namespace-relative and absolute. nullopt when `path` is not at or below `ancestor`, or climbs
 /// above the namespace root ("/..").

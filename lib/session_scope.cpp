@@ -14,9 +14,7 @@ namespace cgfs {
 Result<void> delegate_in_place(const Hierarchy& hierarchy, const HierarchySession& record, OpenContext& context)
 {
     const std::string where = hierarchy.label() + ": " + record.origin;
-    auto rel = path_below_mount(hierarchy, record.origin);
-    auto fd =
-        rel ? fs::open_path_at(hierarchy.root.get(), *rel) : Result<UniqueFd>(make_error(EXDEV, "outside the mount"));
+    auto fd = open_cgroup(hierarchy, record.origin);
     if (!fd.ok())
         return fd.error().wrap(where);
     const UserIdentity& user = context.user();
@@ -31,9 +29,7 @@ Result<void> delegate_in_place(const Hierarchy& hierarchy, const HierarchySessio
 UniqueFd plan_scope(const Hierarchy& hierarchy, HierarchySession& record, Notes& notes)
 {
     const std::string where = hierarchy.label() + ": " + record.origin;
-    auto rel = path_below_mount(hierarchy, record.origin);
-    auto fd =
-        rel ? fs::open_path_at(hierarchy.root.get(), *rel) : Result<UniqueFd>(make_error(EXDEV, "outside the mount"));
+    auto fd = open_cgroup(hierarchy, record.origin);
     auto delegated = fd.ok() ? delegated_by_systemd(fd.value().get()) : Result<bool>(fd.error());
     if (!delegated.ok()) {
         notice(notes, where + ": " + delegated.error().message() +

@@ -371,9 +371,7 @@ Result<void> SessionTree::delegate()
 void SessionTree::release()
 {
     if (entered_) {
-        auto origin_rel = path_below_mount(hierarchy_, record_.origin);
-        auto origin = origin_rel ? fs::open_path_at(hierarchy_.root.get(), *origin_rel)
-                                 : Result<UniqueFd>(make_error(EXDEV, "outside the mount"));
+        auto origin = open_cgroup(hierarchy_, record_.origin);
         const MoveSelf move = context_.move_back(hierarchy_.version);
         Result<void> moved =
             origin.ok() ? fs::write_at(origin.value().get(), move.file, move.data) : Result<void>(origin.error());
