@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 # The production module is linked in login order (pam/meson.build): the functions that
 # pam/login-order.txt names come first in .text, before every function it does not name, and
-# the list is current (nearly all its names are functions of the module).
-#   check_login_order.py MODULE ORDER_FILE yes|no   (yes: the build links in login order)
-# Exit 77 (skip) when the build does not link in login order (no lld, a sanitizer build, a
-# build without optimisation), with the reason; 1 with what was found when the layout is wrong.
+# the list has not lost more than a tenth of its names to renames (it cannot tell whether a
+# function a login now runs is missing from it: bench/login-order finds those).
+#   check_login_order.py MODULE ORDER_FILE yes|REASON
+# REASON (from pam/meson.build) says why this build does not link in login order: exit 77
+# (skip) with it. Exit 1 with what was found when the layout or the list is wrong.
 import subprocess
 import sys
 
@@ -26,7 +27,8 @@ def functions(module):
 
 
 def text_range(module):
-    out = subprocess.run(['readelf', '-SW', module], check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(['readelf', '-SW', module], check=True, capture_output=True,
+                         text=True).stdout
     for line in out.splitlines():
         fields = line.replace('[ ', '[').split()
         if len(fields) > 5 and fields[1] == '.text':
@@ -38,8 +40,7 @@ def text_range(module):
 def main():
     module, order_file, expected = sys.argv[1:4]
     if expected != 'yes':
-        print('skip: this build does not link the module in login order '
-              '(lld missing, a sanitizer build, or a build without optimisation)')
+        print(f'skip: this build does not link the module in login order: {expected}')
         sys.exit(77)
     comment = subprocess.run(['readelf', '-p', '.comment', module], check=True,
                              capture_output=True, text=True).stdout
@@ -47,28 +48,35 @@ def main():
         sys.exit(f'FAIL: {module} was not linked by lld; its .comment says:\n{comment}')
     with open(order_file, encoding='utf-8') as f:
         listed = [name for name in f.read().split() if name]
+    if not listed:
+        sys.exit(f'FAIL: {order_file} names no function')
     start, end = text_range(module)
     symbols = [(a, n) for a, n in functions(module) if start <= a < end]
+    if not symbols:
+        sys.exit(f'FAIL: {module} has no function symbols in .text (stripped?)')
     present = {n for _, n in symbols}
     missing = [n for n in listed if n not in present]
     if len(missing) > MAX_MISSING * len(listed):
-        print(f'FAIL: {len(missing)} of {len(listed)} names of {order_file} are not functions of '
-              f'{module}; regenerate the list with bench/login-order. Missing:')
+        print(f'FAIL: {len(missing)} of {len(listed)} names of {order_file} are not functions '
+              f'of {module}; regenerate the list, as root in the source tree: '
+              f'bench/login-order --build <an optimised build dir>. Missing:')
         print('\n'.join(missing))
         sys.exit(1)
     wanted = set(listed)
-    # Aliases (a C1/C2 constructor pair) share an address: an address is listed if any of its names is.
+    # Aliases (a C1/C2 constructor pair) share an address: an address is listed if any of its
+    # names is.
     listed_at = {a for a, n in symbols if n in wanted}
     last_listed = max(listed_at)
     first_other = min((a for a, _ in symbols if a not in listed_at), default=end)
     if first_other < last_listed:
         before = [n for a, n in symbols if a not in listed_at and a < last_listed]
         print(f'FAIL: {len(before)} functions not in {order_file} lie among the listed ones '
-              f'(listed end at {last_listed:#x}, first other at {first_other:#x}): {before[:10]}')
+              f'(listed end at {last_listed:#x}, first other at {first_other:#x}): {before[:10]}; '
+              f'the link did not apply the list (pam/meson.build, --symbol-ordering-file)')
         sys.exit(1)
     span = max(a for a in listed_at) - min(listed_at)
-    print(f'ok: {len(listed) - len(missing)} of {len(listed)} listed functions first in .text '
-          f'({min(listed_at):#x}-{last_listed:#x}, {span} bytes); {len(missing)} missing')
+    print(f'ok: {len(listed) - len(missing)} of {len(listed)} listed functions first in '
+          f'.text ({min(listed_at):#x}-{last_listed:#x}, {span} bytes); {len(missing)} missing')
 
 
 if __name__ == '__main__':

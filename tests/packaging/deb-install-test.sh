@@ -149,15 +149,21 @@ else
 fi
 
 # Hardening (debian/rules: hardening=+all): the module's own code compiled with dpkg-buildflags'
-# -O2 and -D_FORTIFY_SOURCE=2; both binaries bound now (BIND_NOW), cgfsctl a PIE.
+# -O2, overridden by the module's -Os (meson.build, module_code_args), and -D_FORTIFY_SOURCE=2;
+# both binaries bound now (BIND_NOW), cgfsctl a PIE; the module linked in login order
+# (pam/meson.build; checked on the unstripped build, dh_strip removes the symbols).
 hardening() {
   local compile so=$work/src/debian/libpam-cgfs2/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/security/pam_cgfs.so
   local ctl=$work/src/debian/libpam-cgfs2/usr/sbin/cgfsctl
   compile=$(grep -- '-c ../pam/pam_cgfs.cpp' "$work/build.log" || true)
-  grep -q -- '-D_FORTIFY_SOURCE=2' <<<"$compile" && grep -q -- ' -O2 ' <<<"$compile" || { echo "FAIL: pam_cgfs.cpp not compiled with -O2 -D_FORTIFY_SOURCE=2: $compile"; return 1; }
+  grep -q -- '-D_FORTIFY_SOURCE=2' <<<"$compile" && grep -q -- ' -O2 .* -Os ' <<<"$compile" ||
+    { echo "FAIL: pam_cgfs.cpp not compiled with -O2 ... -Os -D_FORTIFY_SOURCE=2: $compile"; return 1; }
   readelf -d "$so" | grep -q 'FLAGS_1.*NOW' || { echo "FAIL: pam_cgfs.so is not bound now"; return 1; }
   readelf -d "$ctl" | grep -q 'FLAGS_1.*NOW.*PIE\|FLAGS_1.*PIE.*NOW' || { echo "FAIL: cgfsctl is not a PIE bound now"; return 1; }
-  echo "ok: hardening: module compiled with -O2 -D_FORTIFY_SOURCE=2, both bound now, cgfsctl a PIE"
+  python3 "$src/tests/integration/check_login_order.py" \
+    "$work/src/obj-$(dpkg-architecture -qDEB_HOST_MULTIARCH)/pam/pam_cgfs.so" "$src/pam/login-order.txt" yes ||
+    { echo "FAIL: the packaged module is not linked in login order"; return 1; }
+  echo "ok: hardening: module compiled with -O2 then -Os and -D_FORTIFY_SOURCE=2, both bound now, cgfsctl a PIE"
 }
 hardening || rc=1
 
